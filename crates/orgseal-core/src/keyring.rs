@@ -1,0 +1,145 @@
+//! Org keys and the key ring a policy defines.
+
+use crate::primitives::{KEY_ID_LEN, KEY_LEN, key_id, random_bytes};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// The public name of an org key: `HKDF-SHA-256(org_key, "orgseal/v1 key-id")[..16]`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyId(pub [u8; KEY_ID_LEN]);
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl std::fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// Why a secret string is not an org key. Never holds the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// Wrong number of characters.
+    #[error("must be 43 characters of base64url without padding (32 bytes); it has {0} characters")]
+    Length(usize),
+    /// A character outside the base64url alphabet (`A-Z a-z 0-9 - _`).
+    #[error(
+        "must be base64url without padding (A-Z, a-z, 0-9, '-', '_'); it has a character outside that alphabet at position {0}"
+    )]
+    Alphabet(usize),
+    /// 43 valid characters whose last one carries non-zero padding bits.
+    #[error("is not canonical base64url: its last character has bits beyond the 32 bytes")]
+    NonCanonical,
+}
+
+/// An org key: 32 secret bytes with a label and id. Wiped on drop, never printed.
+pub struct OrgKey {
+    label: String,
+    secret: Zeroizing<[u8; KEY_LEN]>,
+    id: KeyId,
+}
+
+impl std::fmt::Debug for OrgKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgKey")
+            .field("label", &self.label)
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl PartialEq for OrgKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.label == other.label && bool::from(self.secret.as_slice().ct_eq(other.secret.as_slice()))
+    }
+}
+
+impl OrgKey {
+    /// A key from its 32 bytes.
+    pub fn from_bytes(label: impl Into<String>, secret: [u8; KEY_LEN]) -> Self {
+        let secret = Zeroizing::new(secret);
+        let id = KeyId(key_id(&secret));
+        OrgKey { label: label.into(), secret, id }
+    }
+
+    /// A fresh random key.
+    pub fn generate(label: impl Into<String>) -> Self {
+        let mut secret = [0u8; KEY_LEN];
+        random_bytes(&mut secret);
+        Self::from_bytes(label, secret)
+    }
+
+    /// A key from the policy's text form: 43 characters of base64url, no padding.
+    pub fn from_base64url(label: impl Into<String>, text: &str) -> Result<Self, SecretError> {
+        let chars = text.chars().count();
+        if chars != 43 {
+            return Err(SecretError::Length(chars));
+        }
+        if let Some(pos) = text.chars().position(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+            return Err(SecretError::Alphabet(pos));
+        }
+        let bytes = Zeroizing::new(URL_SAFE_NO_PAD.decode(text).map_err(|_| SecretError::NonCanonical)?);
+        let secret: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| SecretError::NonCanonical)?;
+        Ok(Self::from_bytes(label, secret))
+    }
+
+    /// The policy's text form of the secret. Handle with care.
+    pub fn to_base64url(&self) -> Zeroizing<String> {
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(self.secret.as_slice()))
+    }
+
+    /// The key's label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    pub(crate) fn secret(&self) -> &[u8; KEY_LEN] {
+        &self.secret
+    }
+}
+
+/// The keys of a valid policy: exactly one seals new files, all open.
+#[derive(Debug)]
+pub struct KeyRing {
+    keys: Vec<OrgKey>,
+    encrypt: usize,
+}
+
+impl KeyRing {
+    /// A ring from checked keys; `encrypt` is the index of the sealing key.
+    ///
+    /// # Panics
+    /// If `encrypt` is out of range (the policy parser checks this first).
+    pub fn new(keys: Vec<OrgKey>, encrypt: usize) -> Self {
+        assert!(encrypt < keys.len(), "encrypt key index out of range");
+        KeyRing { keys, encrypt }
+    }
+
+    /// The key new files are sealed with.
+    pub fn encrypt_key(&self) -> &OrgKey {
+        &self.keys[self.encrypt]
+    }
+
+    /// The key with this id, if the ring holds it.
+    pub fn get(&self, id: &KeyId) -> Option<&OrgKey> {
+        self.keys.iter().find(|k| &k.id == id)
+    }
+
+    /// All keys, sealing key included.
+    pub fn keys(&self) -> &[OrgKey] {
+        &self.keys
+    }
+}
