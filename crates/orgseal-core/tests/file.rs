@@ -1,0 +1,139 @@
+//! The OrgSeal v1 file around Cobblestone: round trips at the chunk
+//! boundaries, streaming in odd read sizes, tampering and every header rule.
+
+use orgseal_core::header::{ContentOpener, HEADER_LEN, Header, content_sealer};
+use orgseal_core::stream::sealed_message_len;
+use orgseal_core::{Error, KeyRing, Metadata, OrgKey, begin_open, begin_seal, open_bytes, seal_bytes};
+
+fn ring() -> KeyRing {
+    KeyRing::new(vec![OrgKey::generate("2026-q4"), OrgKey::generate("2026-q3")], 0)
+}
+
+fn meta(name: &str, size: Option<u64>) -> Metadata {
+    Metadata { name: name.into(), mime: "application/octet-stream".into(), size, modified: Some(1_790_000_000_000) }
+}
+
+fn data(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 + i / 7) as u8).collect()
+}
+
+#[test]
+fn round_trip_at_chunk_boundaries() {
+    let ring = ring();
+    for n in [0, 1, 16383, 16384, 16385, 32768, 5 * 16384 + 17] {
+        let pt = data(n);
+        let m = meta("report.pdf", Some(n as u64));
+        let sealed = seal_bytes(ring.encrypt_key(), &m, &pt).unwrap();
+        assert_eq!(&sealed[..7], b"OrgSeal");
+        let header = Header::parse(&sealed).unwrap();
+        // Total size as the spec gives it.
+        let expected = HEADER_LEN as u64 + header.meta_len as u64 + sealed_message_len(n as u64);
+        assert_eq!(sealed.len() as u64, expected, "size for {n}");
+        let (m2, pt2) = open_bytes(&ring, &sealed).unwrap();
+        assert_eq!(m2, m);
+        assert!(pt2 == pt, "plaintext differs for {n}");
+    }
+}
+
+#[test]
+fn streaming_with_any_push_size_gives_the_same_plaintext() {
+    let ring = ring();
+    let pt = data(3 * 16384 + 100);
+    let sealed = seal_bytes(ring.encrypt_key(), &meta("a", None), &pt).unwrap();
+    let start = begin_open(&ring, &sealed).unwrap();
+    for step in [1, 7, 16399, 16400, 16401, 70_000] {
+        let mut opener = ContentOpener::new(&start);
+        let mut out = Vec::new();
+        for piece in sealed[start.content_offset as usize..].chunks(step) {
+            opener.push(piece, &mut out).unwrap();
+        }
+        opener.finish(&mut out).unwrap();
+        assert!(out == pt, "push size {step}");
+    }
+    // Sealing in odd push sizes gives a file that opens to the same plaintext.
+    let s = begin_seal(ring.encrypt_key(), &meta("b", Some(pt.len() as u64))).unwrap();
+    let mut file = s.prefix;
+    let mut enc = content_sealer(s.content_key);
+    for piece in pt.chunks(5000) {
+        enc.push(piece, &mut file).unwrap();
+    }
+    enc.finish(&mut file).unwrap();
+    assert_eq!(open_bytes(&ring, &file).unwrap().1, pt);
+}
+
+#[test]
+fn older_key_opens_and_unknown_key_is_named() {
+    let old = OrgKey::generate("old");
+    let sealed = seal_bytes(&old, &meta("x", None), b"hello").unwrap();
+    let id = old.id().to_string();
+    let ring_with_old = KeyRing::new(vec![OrgKey::generate("new"), OrgKey::from_bytes("old", [0; 32])], 0);
+    let err = open_bytes(&ring_with_old, &sealed).unwrap_err();
+    assert_eq!(err, Error::UnknownKey { key_id: id.clone() });
+    assert!(err.to_string().contains(&id));
+    let mut keys = vec![OrgKey::generate("new")];
+    keys.push(old);
+    let (m, pt) = open_bytes(&KeyRing::new(keys, 0), &sealed).unwrap();
+    assert_eq!((m.name.as_str(), pt.as_slice()), ("x", &b"hello"[..]));
+}
+
+#[test]
+fn every_flipped_byte_and_every_truncation_is_refused() {
+    let ring = ring();
+    let pt = data(16384 + 10);
+    let sealed = seal_bytes(ring.encrypt_key(), &meta("t", Some(pt.len() as u64)), &pt).unwrap();
+    for i in 0..sealed.len() {
+        let mut bad = sealed.clone();
+        bad[i] ^= 0x01;
+        assert!(open_bytes(&ring, &bad).is_err(), "flip at {i} accepted");
+    }
+    for len in 0..sealed.len() {
+        assert!(open_bytes(&ring, &sealed[..len]).is_err(), "truncation to {len} accepted");
+    }
+    let mut longer = sealed.clone();
+    longer.push(0);
+    assert!(open_bytes(&ring, &longer).is_err(), "appended byte accepted");
+}
+
+#[test]
+fn content_cannot_move_to_another_files_metadata() {
+    let ring = ring();
+    let a = seal_bytes(ring.encrypt_key(), &meta("a.txt", None), b"secret a").unwrap();
+    let b = seal_bytes(ring.encrypt_key(), &meta("b-longer-name.txt", None), b"secret b").unwrap();
+    let ha = Header::parse(&a).unwrap();
+    let hb = Header::parse(&b).unwrap();
+    let mut spliced = b[..HEADER_LEN + hb.meta_len as usize].to_vec();
+    spliced.extend_from_slice(&a[HEADER_LEN + ha.meta_len as usize..]);
+    let err = open_bytes(&ring, &spliced).unwrap_err();
+    assert!(matches!(err, Error::CommitmentMismatch { part: "content", .. }), "{err:?}");
+}
+
+#[test]
+fn header_rules() {
+    let ring = ring();
+    let good = seal_bytes(ring.encrypt_key(), &meta("h", None), b"x").unwrap();
+    assert_eq!(open_bytes(&ring, b"%PDF-1.7 not sealed").unwrap_err(), Error::NotOrgSeal);
+    let mut v2 = good.clone();
+    v2[7] = 2;
+    assert_eq!(open_bytes(&ring, &v2).unwrap_err(), Error::UnsupportedVersion { version: 2 });
+    let mut small = good.clone();
+    small[24..28].copy_from_slice(&71u32.to_be_bytes());
+    assert_eq!(open_bytes(&ring, &small).unwrap_err(), Error::MetaLenOutOfRange { len: 71 });
+    assert!(matches!(open_bytes(&ring, &good[..40]).unwrap_err(), Error::ShortFile { .. }));
+}
+
+#[test]
+fn size_in_metadata_is_checked() {
+    let ring = ring();
+    let sealed = seal_bytes(ring.encrypt_key(), &meta("s", Some(4)), b"three").unwrap();
+    assert!(matches!(open_bytes(&ring, &sealed).unwrap_err(), Error::SizeMismatch { expected: 4, .. }));
+}
+
+#[test]
+fn secrets_never_print() {
+    let k = OrgKey::generate("label-1");
+    let secret = k.to_base64url().to_string();
+    let s = begin_seal(&k, &meta("d", None)).unwrap();
+    let shown = format!("{k:?} {s:?}");
+    assert!(!shown.contains(&secret));
+    assert!(shown.contains("label-1") && shown.contains("redacted"));
+}
