@@ -1,1 +1,275 @@
+//! The wasm-bindgen face of `orgseal-core` for the browser extension. No logic
+//! lives here: each function converts arguments, calls the core, and turns a
+//! core error into a JS `Error` with a stable `code` (see [`error_code`]).
+//!
+//! Who calls what (the extension is split by privilege):
+//! - background: [`PolicyState`] (holds the org keys; hands out one chunk key
+//!   per file through `beginSeal` / `beginOpen`);
+//! - sealer frame and offscreen document: [`ContentSealer`], [`ContentOpener`],
+//!   which only ever see one file's chunk key.
+#![forbid(unsafe_code)]
 
+use orgseal_core::header::{self, ContentOpener as CoreOpener, ContentSealer as CoreSealer, Header, HEADER_LEN};
+use orgseal_core::policy::{self, Report};
+use orgseal_core::stream::ChunkKey;
+use orgseal_core::{Error, Metadata};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// The stable code a JS caller switches on.
+pub fn error_code(e: &Error) -> &'static str {
+    e.code()
+}
+
+fn js_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
+    err.into()
+}
+
+fn core_error(e: Error) -> JsValue {
+    js_error(error_code(&e), &e.to_string())
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| js_error("internal", &e.to_string()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyView {
+    label: String,
+    id: String,
+    encrypt: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SiteView {
+    origin: String,
+    upload: Vec<String>,
+    download: Vec<String>,
+    seal_names: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusView {
+    /// "valid" or "invalid" ("none" is decided by the caller, which knows
+    /// whether managed storage held anything).
+    state: &'static str,
+    problems: Vec<String>,
+    keys: Vec<KeyView>,
+    key_labels: Vec<String>,
+    sites: Vec<SiteView>,
+    fail_closed: bool,
+}
+
+/// A policy as read from managed storage, valid or not.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct PolicyState {
+    report: Report,
+    fail_closed: bool,
+}
+
+#[wasm_bindgen]
+impl PolicyState {
+    /// Reads a policy from the JSON text of managed storage's contents.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(text: &str) -> PolicyState {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        let report = policy::check(&value);
+        let fail_closed = report.policy.as_ref().is_none_or(|p| p.fail_closed);
+        PolicyState { report, fail_closed }
+    }
+
+    /// `{state, problems, keys: [{label, id, encrypt}], keyLabels, sites, failClosed}`.
+    /// Never contains a secret.
+    pub fn status(&self) -> Result<JsValue, JsValue> {
+        let keys = match &self.report.policy {
+            Some(p) => p
+                .ring
+                .keys()
+                .iter()
+                .map(|k| KeyView {
+                    label: k.label().into(),
+                    id: k.id().to_string(),
+                    encrypt: k.id() == p.ring.encrypt_key().id(),
+                })
+                .collect(),
+            None => vec![],
+        };
+        let sites = self
+            .report
+            .sites
+            .iter()
+            .map(|s| SiteView {
+                origin: s.origin.clone(),
+                upload: s.upload.iter().map(|p| p.as_str().to_string()).collect(),
+                download: s.download.iter().map(|p| p.as_str().to_string()).collect(),
+                seal_names: s.seal_names,
+            })
+            .collect();
+        to_js(&StatusView {
+            state: if self.report.policy.is_some() { "valid" } else { "invalid" },
+            problems: self.report.problems.iter().map(ToString::to_string).collect(),
+            keys,
+            key_labels: self.report.key_labels.clone(),
+            sites,
+            fail_closed: self.fail_closed,
+        })
+    }
+
+    /// Whether `path` on `origin` is a configured download endpoint.
+    #[wasm_bindgen(js_name = isDownload)]
+    pub fn is_download(&self, origin: &str, path: &str) -> bool {
+        self.site(origin).is_some_and(|s| s.download.iter().any(|p| p.matches(path)))
+    }
+
+    /// Whether `path` on `origin` is a configured upload endpoint.
+    #[wasm_bindgen(js_name = isUpload)]
+    pub fn is_upload(&self, origin: &str, path: &str) -> bool {
+        self.site(origin).is_some_and(|s| s.upload.iter().any(|p| p.matches(path)))
+    }
+
+    /// Starts sealing a file: `{prefix, chunkKey, keyId, keyLabel}`. `prefix`
+    /// is everything before the first content chunk; `chunkKey` seals only
+    /// this file's content.
+    #[wasm_bindgen(js_name = beginSeal)]
+    pub fn begin_seal(&self, name: String, mime: String, size: f64, modified: Option<f64>) -> Result<JsValue, JsValue> {
+        let p = self.valid()?;
+        let key = p.ring.encrypt_key();
+        let meta = Metadata { name, mime, size: Some(size as u64), modified: modified.map(|m| m as i64) };
+        let start = header::begin_seal(key, &meta).map_err(core_error)?;
+        let obj = js_sys::Object::new();
+        set(&obj, "prefix", &js_sys::Uint8Array::from(&start.prefix[..]).into());
+        set(&obj, "chunkKey", &js_sys::Uint8Array::from(&start.content_key.to_bytes()[..]).into());
+        set(&obj, "keyId", &key.id().to_string().into());
+        set(&obj, "keyLabel", &key.label().into());
+        Ok(obj.into())
+    }
+
+    /// Checks a sealed file's prefix (see [`prefix_length`]) and returns
+    /// `{name, type, size, modified, chunkKey, contentOffset, keyId, keyLabel}`.
+    #[wasm_bindgen(js_name = beginOpen)]
+    pub fn begin_open(&self, prefix: &[u8]) -> Result<JsValue, JsValue> {
+        let p = self.valid()?;
+        let start = header::begin_open(&p.ring, prefix).map_err(core_error)?;
+        let obj = js_sys::Object::new();
+        set(&obj, "name", &start.metadata.name.as_str().into());
+        set(&obj, "type", &start.metadata.mime.as_str().into());
+        set(&obj, "size", &start.metadata.size.map_or(JsValue::NULL, |s| (s as f64).into()));
+        set(&obj, "modified", &start.metadata.modified.map_or(JsValue::NULL, |s| (s as f64).into()));
+        set(&obj, "chunkKey", &js_sys::Uint8Array::from(&start.content_key.to_bytes()[..]).into());
+        set(&obj, "contentOffset", &(start.content_offset as f64).into());
+        set(&obj, "keyId", &start.key_id.to_string().into());
+        set(&obj, "keyLabel", &start.key_label.as_str().into());
+        Ok(obj.into())
+    }
+}
+
+impl PolicyState {
+    fn valid(&self) -> Result<&orgseal_core::Policy, JsValue> {
+        self.report.policy.as_ref().ok_or_else(|| {
+            js_error("invalid-policy", "the OrgSeal policy is invalid: nothing can be sealed or opened until IT fixes it")
+        })
+    }
+
+    fn site(&self, origin: &str) -> Option<&orgseal_core::Site> {
+        self.report.sites.iter().find(|s| s.origin == origin)
+    }
+}
+
+fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    js_sys::Reflect::set(obj, &key.into(), value).expect("setting a property on a plain object");
+}
+
+/// Header length every sealed file starts with.
+#[wasm_bindgen(js_name = headerLength)]
+pub fn header_length() -> usize {
+    HEADER_LEN
+}
+
+/// From the first 28 bytes: how many bytes `beginOpen` needs. Throws
+/// `not-orgseal` for a file that is not sealed.
+#[wasm_bindgen(js_name = prefixLength)]
+pub fn prefix_length(first: &[u8]) -> Result<usize, JsValue> {
+    Header::parse(first).map(|h| h.prefix_len()).map_err(core_error)
+}
+
+/// Seals one file's content chunk by chunk.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ContentSealer(Option<CoreSealer>);
+
+#[wasm_bindgen]
+impl ContentSealer {
+    /// A sealer for the chunk key `beginSeal` returned.
+    #[wasm_bindgen(constructor)]
+    pub fn new(chunk_key: &[u8]) -> Result<ContentSealer, JsValue> {
+        Ok(ContentSealer(Some(header::content_sealer(ChunkKey::from_bytes(chunk_key).map_err(core_error)?))))
+    }
+
+    /// Takes plaintext; returns the sealed chunks it completed.
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        let sealer = self.0.as_mut().ok_or_else(|| js_error("finished", "sealer already finished"))?;
+        let mut out = Vec::with_capacity(data.len() + 64);
+        sealer.push(data, &mut out).map_err(core_error)?;
+        Ok(out)
+    }
+
+    /// Returns the final chunk.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        let sealer = self.0.take().ok_or_else(|| js_error("finished", "sealer already finished"))?;
+        let mut out = Vec::new();
+        sealer.finish(&mut out).map_err(core_error)?;
+        Ok(out)
+    }
+}
+
+/// Opens one file's content chunk by chunk. Output before `finish` succeeds
+/// is provisional.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ContentOpener(Option<CoreOpener>);
+
+#[wasm_bindgen]
+impl ContentOpener {
+    /// An opener for the chunk key `beginOpen` returned.
+    #[wasm_bindgen(constructor)]
+    pub fn new(chunk_key: &[u8], content_offset: f64, expected_size: Option<f64>) -> Result<ContentOpener, JsValue> {
+        let key = ChunkKey::from_bytes(chunk_key).map_err(core_error)?;
+        Ok(ContentOpener(Some(CoreOpener::from_parts(key, content_offset as u64, expected_size.map(|s| s as u64)))))
+    }
+
+    /// Takes content ciphertext; returns the plaintext of completed chunks.
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        let opener = self.0.as_mut().ok_or_else(|| js_error("finished", "opener already finished"))?;
+        let mut out = Vec::with_capacity(data.len());
+        opener.push(data, &mut out).map_err(core_error)?;
+        Ok(out)
+    }
+
+    /// Opens the final chunk; fails on truncation or a size mismatch.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        let opener = self.0.take().ok_or_else(|| js_error("finished", "opener already finished"))?;
+        let mut out = Vec::new();
+        opener.finish(&mut out).map_err(core_error)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(error_code(&Error::NotOrgSeal), "not-orgseal");
+        assert_eq!(error_code(&Error::UnknownKey { key_id: "00".into() }), "unknown-key");
+        assert_eq!(error_code(&Error::Damaged { offset: 1, chunk: 0 }), "damaged");
+        assert_eq!(error_code(&Error::Truncated { offset: 1 }), "truncated");
+        assert_eq!(error_code(&Error::SizeMismatch { expected: 1, actual: 2 }), "size-mismatch");
+    }
+}
