@@ -1,0 +1,43 @@
+// Chrome's offscreen document: fetches a download again with the user's
+// cookies, opens it, and hands the background a Blob URL to save.
+// (A service worker cannot make Blob URLs.) Nothing is saved unless the last
+// chunk verified: on any error the Blob is dropped and only the error returns.
+import { openStream } from '../lib/open.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const urls = new Set();
+
+async function beginOpen(prefix) {
+  const res = await api.runtime.sendMessage({ type: 'open-begin', prefix });
+  if (!res?.ok) {
+    const e = new Error(res?.error?.message ?? 'the background did not answer');
+    e.code = res?.error?.code;
+    throw e;
+  }
+  return res.value;
+}
+
+async function openUrl(url, fallbackName) {
+  const response = await fetch(url, { credentials: 'include' });
+  if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
+  const opened = await openStream(response.body, { beginOpen, fallbackName });
+  const blobUrl = URL.createObjectURL(opened.blob);
+  urls.add(blobUrl);
+  return { blobUrl, name: opened.name, sealed: opened.sealed };
+}
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg?.target !== 'offscreen' || sender.id !== api.runtime.id) return false;
+  if (msg.type === 'open-url' && typeof msg.url === 'string') {
+    openUrl(msg.url, String(msg.fallbackName ?? 'download')).then(
+      (value) => sendResponse({ ok: true, value }),
+      (e) => sendResponse({ ok: false, error: { code: e?.code ?? 'error', message: String(e?.message ?? e) } }),
+    );
+    return true;
+  }
+  if (msg.type === 'revoke' && urls.has(msg.url)) {
+    URL.revokeObjectURL(msg.url);
+    urls.delete(msg.url);
+  }
+  return false;
+});

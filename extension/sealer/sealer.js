@@ -1,0 +1,68 @@
+// The hidden sealer frame. Extension origin, so WebAssembly runs here even on
+// pages whose CSP blocks it in content scripts. It takes work only over the
+// MessageChannel its content script opened with a token the background
+// issued, and it only ever seals: a page that reaches it gets ciphertext.
+import { loadCore, ContentSealer } from '../lib/wasm.js';
+import { BlobSink, pieces, fromBase64 } from '../lib/bytes.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+
+async function ask(msg) {
+  const res = await api.runtime.sendMessage(msg);
+  if (!res?.ok) throw new Error(res?.error?.message ?? 'the OrgSeal background did not answer');
+  return res.value;
+}
+
+async function seal(token, file) {
+  await loadCore();
+  const begin = await ask({
+    type: 'seal-begin',
+    token,
+    name: file.name,
+    mime: file.type,
+    size: file.size,
+    modified: file.lastModified,
+  });
+  const sealer = new ContentSealer(fromBase64(begin.chunkKey));
+  const sink = new BlobSink();
+  let read = 0;
+  try {
+    sink.push(fromBase64(begin.prefix));
+    for await (const piece of pieces(file.stream())) {
+      read += piece.length;
+      sink.push(sealer.push(piece));
+    }
+    sink.push(sealer.finish());
+  } finally {
+    sealer.free?.();
+  }
+  if (read !== file.size) throw new Error(`the file changed while it was being sealed (${read} of ${file.size} bytes)`);
+  return new File([sink.finish()], begin.sealedName, { type: 'application/octet-stream', lastModified: file.lastModified });
+}
+
+let claimed = false;
+window.addEventListener('message', async (event) => {
+  if (claimed || event.source !== window.parent || event.data?.type !== 'orgseal-connect' || !event.ports[0]) return;
+  claimed = true;
+  const port = event.ports[0];
+  const token = String(event.data.token);
+  try {
+    await ask({ type: 'sealer-claim', token });
+    await loadCore();
+  } catch (e) {
+    port.postMessage({ type: 'refused', message: String(e?.message ?? e) });
+    return;
+  }
+  port.onmessage = async ({ data }) => {
+    if (data?.type !== 'seal' || !(data.file instanceof File)) return;
+    try {
+      const started = performance.now();
+      const sealed = await seal(token, data.file);
+      const ms = performance.now() - started;
+      port.postMessage({ type: 'sealed', id: data.id, file: sealed, ms });
+    } catch (e) {
+      port.postMessage({ type: 'error', id: data.id, message: String(e?.message ?? e) });
+    }
+  };
+  port.postMessage({ type: 'ready' });
+});

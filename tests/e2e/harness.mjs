@@ -1,0 +1,199 @@
+// Shared pieces of the end-to-end tests: the vendor site on 127.0.0.1, a
+// policy written where Chromium reads it (/etc/chromium/policies/managed, in a
+// private mount namespace so the host's /etc is never touched), and Chromium
+// with the real unpacked extension, driven as a person would use it.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const EXTENSION_DIR = process.env.ORGSEAL_EXTENSION_DIR ?? path.join(ROOT, 'target/orgseal-extension');
+const VENDOR_BIN = process.env.ORGSEAL_VENDOR_BIN ?? path.join(ROOT, 'target/debug/orgseal-vendor');
+const CHROMIUM = '/usr/lib/chromium/chromium';
+
+export function extensionId() {
+  const manifest = JSON.parse(readFileSyncUtf8(path.join(ROOT, 'manifest.json')));
+  const hex = createHash('sha256').update(Buffer.from(manifest.key, 'base64')).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
+
+import { readFileSync } from 'node:fs';
+function readFileSyncUtf8(p) {
+  return readFileSync(p, 'utf8');
+}
+
+export async function tempDir(prefix = 'orgseal-e2e-') {
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+export function newSecret() {
+  return randomBytes(32).toString('base64url');
+}
+
+// Starts orgseal-vendor on a free port; resolves to {origin, dataDir, stop()}.
+export async function startVendor({ csp } = {}) {
+  const dataDir = await tempDir('orgseal-vendor-');
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
+  if (csp !== undefined) args.push('--csp', csp);
+  const child = spawn(VENDOR_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`orgseal-vendor exited with ${code}`)));
+  });
+  return {
+    origin,
+    dataDir,
+    async blobs() {
+      const dir = path.join(dataDir, 'blobs');
+      const names = existsSync(dir) ? await readdir(dir) : [];
+      return Promise.all(names.map(async (n) => ({ id: n, bytes: await readFile(path.join(dir, n)) })));
+    },
+    async blob(id) {
+      return readFile(path.join(dataDir, 'blobs', id));
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Launches Chromium with the unpacked extension and (if given) a managed policy
+// for it. Resolves to {context, downloads, popup(), close()}.
+export async function launch({ policy, extraPolicy } = {}) {
+  const dir = await tempDir('orgseal-browser-');
+  const etc = path.join(dir, 'etc-chromium');
+  await mkdir(path.join(etc, 'policies/managed'), { recursive: true });
+  if (policy !== undefined) {
+    const doc = { '3rdparty': { extensions: { [extensionId()]: policy } }, ...(extraPolicy ?? {}) };
+    await writeFile(path.join(etc, 'policies/managed/orgseal.json'), JSON.stringify(doc, null, 2));
+  }
+  const wrapper = path.join(dir, 'chromium-ns.sh');
+  await writeFile(
+    wrapper,
+    '#!/bin/sh\n' +
+      '# Chromium in a private mount namespace whose /etc/chromium is this test\'s own.\n' +
+      'exec unshare -Urm sh -c \'mount --bind "$ORGSEAL_ETC_CHROMIUM" /etc/chromium && exec "$0" "$@"\' ' +
+      `${CHROMIUM} "$@"\n`,
+  );
+  await chmod(wrapper, 0o755);
+  const profile = path.join(dir, 'profile');
+  const downloads = path.join(dir, 'downloads');
+  await mkdir(path.join(profile, 'Default'), { recursive: true });
+  await mkdir(downloads);
+  await writeFile(
+    path.join(profile, 'Default/Preferences'),
+    JSON.stringify({ download: { default_directory: downloads, prompt_for_download: false, directory_upgrade: true } }),
+  );
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: wrapper,
+    headless: false,
+    env: { ...process.env, ORGSEAL_ETC_CHROMIUM: etc },
+    ignoreDefaultArgs: ['--disable-extensions'],
+    acceptDownloads: false,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+    ],
+  });
+  const id = extensionId();
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'default' });
+  return {
+    context,
+    page,
+    downloads,
+    id,
+    popupUrl: `chrome-extension://${id}/extension/popup/popup.html`,
+    async popupText({ until } = {}) {
+      const popup = await context.newPage();
+      await popup.goto(this.popupUrl);
+      if (until) await popup.waitForFunction((re) => new RegExp(re).test(document.body.innerText), until.source, { timeout: 20000 });
+      else await popup.waitForFunction(() => !document.body.innerText.includes('Loading'), null, { timeout: 20000 });
+      const text = await popup.evaluate(() => document.body.innerText);
+      await popup.close();
+      return text;
+    },
+    async close() {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Waits until `name` is complete in the downloads folder and returns its bytes.
+export async function waitForDownload(dir, name, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const names = await readdir(dir);
+    if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload'))) {
+      return readFile(path.join(dir, name));
+    }
+    if (Date.now() > deadline) throw new Error(`no download named ${name} within ${timeoutMs} ms; folder has: ${names.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function listDownloads(dir) {
+  return readdir(dir);
+}
+
+// Whether any 32-byte run of `plain` occurs in `stored`. Any such run covers a
+// whole 16-byte block of `plain` at an offset that is a multiple of 16, so
+// indexing those blocks and sliding over `stored` finds every one.
+export function shares32ByteRun(plain, stored) {
+  if (plain.length < 32) return false;
+  const key = (b, i) => b.readUInt32LE(i) * 0x100000000 + b.readUInt32LE(i + 4);
+  const blocks = new Map();
+  for (let i = 0; i + 16 <= plain.length; i += 16) {
+    const k = key(plain, i);
+    if (!blocks.has(k)) blocks.set(k, []);
+    blocks.get(k).push(i);
+  }
+  for (let j = 0; j + 16 <= stored.length; j++) {
+    const hits = blocks.get(key(stored, j));
+    if (!hits) continue;
+    for (const i of hits) {
+      // Extend the match both ways; a run of 32 or more is a leak.
+      let a = 0;
+      while (i - a - 1 >= 0 && j - a - 1 >= 0 && plain[i - a - 1] === stored[j - a - 1]) a++;
+      let b = 0;
+      while (i + b < plain.length && j + b < stored.length && plain[i + b] === stored[j + b]) b++;
+      if (a + b >= 32) return true;
+    }
+  }
+  return false;
+}
+
+// A policy for the given vendor origins, with a fresh key.
+export function validPolicy(origins, { sealNames = false } = {}) {
+  return {
+    keys: [{ label: 'e2e-key', secret: newSecret(), encrypt: true }],
+    sites: origins.map((origin) => ({
+      origin,
+      upload: ['/upload', '/api/files'],
+      download: ['/api/files/*/content'],
+      sealNames,
+    })),
+    failClosed: true,
+  };
+}

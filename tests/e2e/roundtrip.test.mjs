@@ -1,0 +1,76 @@
+// Sealed upload and opened download, in real Chromium with the real extension
+// and a real managed policy, against the vendor site on 127.0.0.1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun } from './harness.mjs';
+
+const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
+let plainSite, strictSite, browser, files;
+
+before(async () => {
+  plainSite = await startVendor({ csp: 'off' });
+  strictSite = await startVendor(); // Content-Security-Policy: default-src 'self'
+  browser = await launch({ policy: validPolicy([plainSite.origin, strictSite.origin]) });
+  const text = await browser.popupText({ until: /Policy active/ });
+  assert.match(text, /e2e-key/);
+  const dir = await tempDir('orgseal-files-');
+  files = [];
+  for (const size of SIZES) {
+    const name = `sample-${size}.bin`;
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    files.push({ name, size, bytes, path: path.join(dir, name) });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await plainSite?.stop();
+  await strictSite?.stop();
+});
+
+// Uploads through the page as a person does; returns the new file's id.
+async function upload(page, site, file, how) {
+  await page.goto(site.origin + '/');
+  const before = await page.locator('#files tbody tr').count();
+  if (how === 'form') {
+    await page.setInputFiles('#form-file', file.path);
+    await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+  } else {
+    await page.setInputFiles('#fetch-file', file.path);
+    await Promise.all([page.waitForEvent('load'), page.click('#fetch-upload')]);
+  }
+  await page.waitForFunction((n) => document.querySelectorAll('#files tbody tr').length > n, before);
+  return page.locator('#files tbody tr').last().getAttribute('data-id');
+}
+
+for (const [label, siteOf] of [
+  ['page without CSP', () => plainSite],
+  ["page with CSP default-src 'self'", () => strictSite],
+]) {
+  for (const how of ['form', 'fetch']) {
+    test(`${label}, ${how} upload: stored sealed, downloaded identical, for ${SIZES.join(', ')} bytes`, async () => {
+      const site = siteOf();
+      const page = browser.page;
+      for (const file of files) {
+        const id = await upload(page, site, file, how);
+        const stored = await site.blob(id);
+        assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal', `${file.name}: stored blob is not sealed`);
+        assert.ok(!shares32ByteRun(file.bytes, stored), `${file.name}: stored blob contains plaintext`);
+        // The site saw the original name (sealNames is off).
+        const listed = await page.locator(`#files tbody tr[data-id="${id}"] .name`).textContent();
+        assert.equal(listed, file.name);
+        const started = Date.now();
+        await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+        const downloaded = await waitForDownload(browser.downloads, file.name);
+        if (file.size >= 1 << 20) console.log(`# ${label} ${how}: ${file.size} B downloaded and opened in ${Date.now() - started} ms`);
+        assert.equal(downloaded.length, file.size, `${file.name}: size`);
+        assert.ok(downloaded.equals(file.bytes), `${file.name}: downloaded bytes differ from the original`);
+        await import('node:fs/promises').then((fs) => fs.rm(path.join(browser.downloads, file.name)));
+      }
+    });
+  }
+}
