@@ -35,7 +35,8 @@ after(async () => {
 // Uploads through the page as a person does; returns the new file's id.
 async function upload(page, site, file, how) {
   await page.goto(site.origin + '/');
-  const before = await page.locator('#files tbody tr').count();
+  const ids = () => page.$$eval('#files tbody tr', (rows) => rows.map((r) => r.dataset.id));
+  const before = await ids();
   if (how === 'form') {
     await page.setInputFiles('#form-file', file.path);
     await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
@@ -43,8 +44,10 @@ async function upload(page, site, file, how) {
     await page.setInputFiles('#fetch-file', file.path);
     await Promise.all([page.waitForEvent('load'), page.click('#fetch-upload')]);
   }
-  await page.waitForFunction((n) => document.querySelectorAll('#files tbody tr').length > n, before);
-  return page.locator('#files tbody tr').last().getAttribute('data-id');
+  await page.waitForFunction((n) => document.querySelectorAll('#files tbody tr').length > n, before.length);
+  const added = (await ids()).filter((id) => !before.includes(id));
+  assert.equal(added.length, 1, `one upload should add one file, it added ${added.length}`);
+  return added[0];
 }
 
 for (const [label, siteOf] of [

@@ -32,8 +32,8 @@ pub struct FileRecord {
     pub name: String,
     /// Stored bytes.
     pub size: u64,
-    /// Upload time, seconds since the Unix epoch.
-    pub uploaded: u64,
+    /// Upload time, milliseconds since the Unix epoch.
+    pub uploaded_ms: u64,
 }
 
 struct App {
@@ -98,7 +98,7 @@ fn new_id() -> String {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Streams every `file` field to disk; a blob becomes visible (its record
@@ -136,7 +136,7 @@ async fn store_files(app: &App, mut multipart: Multipart) -> Result<Vec<FileReco
         out.sync_all().await?;
         drop(out);
         tokio::fs::rename(&tmp, app.config.data.join("blobs").join(&id)).await?;
-        let record = FileRecord { id: id.clone(), name, size, uploaded: now() };
+        let record = FileRecord { id: id.clone(), name, size, uploaded_ms: now() };
         let meta = serde_json::to_vec(&record).expect("record serializes");
         tokio::fs::write(app.config.data.join("meta").join(format!("{id}.json")), meta).await?;
         stored.push(record);
@@ -154,7 +154,7 @@ async fn list(app: &App) -> Result<Vec<FileRecord>, AppError> {
             out.push(rec);
         }
     }
-    out.sort_by(|a, b| (a.uploaded, &a.id).cmp(&(b.uploaded, &b.id)));
+    out.sort_by(|a, b| (a.uploaded_ms, &a.id).cmp(&(b.uploaded_ms, &b.id)));
     Ok(out)
 }
 
