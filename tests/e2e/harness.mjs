@@ -127,7 +127,13 @@ export async function launch({ policy, extraPolicy } = {}) {
     async popupText({ until } = {}) {
       const popup = await context.newPage();
       await popup.goto(this.popupUrl);
-      if (until) await popup.waitForFunction((re) => new RegExp(re).test(document.body.innerText), until.source, { timeout: 20000 });
+      if (until) {
+        await popup
+          .waitForFunction((re) => new RegExp(re).test(document.body.innerText), until.source, { timeout: 20000 })
+          .catch(async (e) => {
+            throw new Error(`popup never matched ${until}: ${await popup.evaluate(() => document.body.innerText)}`, { cause: e });
+          });
+      }
       else await popup.waitForFunction(() => !document.body.innerText.includes('Loading'), null, { timeout: 20000 });
       const text = await popup.evaluate(() => document.body.innerText);
       await popup.close();

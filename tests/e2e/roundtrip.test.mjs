@@ -77,3 +77,30 @@ for (const [label, siteOf] of [
     });
   }
 }
+
+test('a sealed download that fails to open is not saved, and the popup says why', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  const file = files.find((f) => f.size === 16 * 1024 + 1);
+  const id = await upload(page, site, file, 'form');
+  // The vendor's storage is damaged (or tampered with) after the upload.
+  const blobPath = path.join(site.dataDir, 'blobs', id);
+  const stored = await site.blob(id);
+  const damaged = Buffer.from(stored);
+  damaged[damaged.length - 100] ^= 0x40;
+  const fs = await import('node:fs/promises');
+  await fs.writeFile(blobPath, damaged);
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  const text = await browser.popupText({ until: /damaged at byte offset/ });
+  assert.match(text, /Refused/);
+  assert.deepEqual(
+    (await fs.readdir(browser.downloads)).filter((n) => !n.startsWith('.')),
+    [],
+    'nothing may be saved from a file that does not open',
+  );
+  // Truncated: cut in the middle of the last chunk.
+  await fs.writeFile(blobPath, stored.subarray(0, stored.length - 20));
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  await browser.popupText({ until: /(damaged|truncated)[^]*(damaged|truncated)/ });
+  assert.deepEqual((await fs.readdir(browser.downloads)).filter((n) => !n.startsWith('.')), []);
+});

@@ -181,11 +181,12 @@ async fn download(State(app): State<Shared>, Path(id): Path<String>) -> Result<R
     let meta = tokio::fs::read(app.config.data.join("meta").join(format!("{id}.json"))).await.map_err(|_| not_found())?;
     let rec: FileRecord = serde_json::from_slice(&meta).map_err(|_| not_found())?;
     let file = tokio::fs::File::open(app.config.data.join("blobs").join(&id)).await.map_err(|_| not_found())?;
+    let len = file.metadata().await?.len();
     let body = Body::from_stream(tokio_util_stream(file));
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_LENGTH, rec.size.to_string()),
+            (header::CONTENT_LENGTH, len.to_string()),
             (header::CONTENT_DISPOSITION, content_disposition(&rec.name)),
         ],
         body,

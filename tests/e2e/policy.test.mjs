@@ -1,0 +1,75 @@
+// What the extension does without a usable policy, in real Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { launch, startVendor, tempDir, newSecret } from './harness.mjs';
+
+async function sampleFile(size) {
+  const dir = await tempDir('orgseal-files-');
+  const bytes = randomBytes(size);
+  const file = path.join(dir, `plain-${size}.bin`);
+  await writeFile(file, bytes);
+  return { path: file, bytes, name: path.basename(file) };
+}
+
+test('no policy installed: uploads go through unchanged and the popup says so', async () => {
+  const site = await startVendor();
+  const browser = await launch(); // an empty /etc/chromium/policies/managed
+  try {
+    const text = await browser.popupText({ until: /policy/i });
+    assert.match(text, /No OrgSeal policy is installed/);
+    const file = await sampleFile(20000);
+    const page = browser.page;
+    await page.goto(site.origin + '/');
+    await page.setInputFiles('#form-file', file.path);
+    await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+    await page.waitForSelector('#files tbody tr');
+    const blobs = await site.blobs();
+    assert.equal(blobs.length, 1);
+    assert.ok(blobs[0].bytes.equals(file.bytes), 'the site should have stored the file unchanged');
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
+
+test('a policy with a malformed key: nothing is uploaded from the file input, the popup names the key', async () => {
+  const site = await startVendor();
+  const policy = {
+    keys: [
+      { label: 'good-key', secret: newSecret(), encrypt: false },
+      { label: 'broken-2026', secret: 'this-is-not-a-key', encrypt: true },
+    ],
+    sites: [{ origin: site.origin, upload: ['/upload', '/api/files'], download: ['/api/files/*/content'] }],
+    failClosed: true,
+  };
+  const browser = await launch({ policy });
+  try {
+    const text = await browser.popupText({ until: /invalid/ });
+    assert.match(text, /The OrgSeal policy is invalid/);
+    assert.match(text, /broken-2026/);
+    assert.ok(!text.includes('this-is-not-a-key'), 'the popup must not show the secret');
+    const file = await sampleFile(1000);
+    const page = browser.page;
+    const warnings = [];
+    page.on('console', (m) => warnings.push(m.text()));
+    await page.goto(site.origin + '/');
+    // Classic form.
+    await page.setInputFiles('#form-file', file.path);
+    await page.waitForFunction(() => !document.documentElement.dataset.orgsealBusy);
+    await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+    // Script upload.
+    await page.setInputFiles('#fetch-file', file.path);
+    await page.waitForFunction(() => !document.documentElement.dataset.orgsealBusy);
+    await page.click('#fetch-upload');
+    await page.waitForFunction(() => document.getElementById('fetch-status').textContent !== '');
+    assert.equal(await page.textContent('#fetch-status'), 'pick a file first');
+    assert.equal((await site.blobs()).length, 0, 'nothing may reach the site');
+    assert.ok(warnings.some((w) => w.includes('OrgSeal did not attach') && w.includes('invalid')), warnings.join('\n'));
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
