@@ -241,6 +241,8 @@ async function openDownload(url, browserName) {
     return;
   }
   const name = sanitizeName(res.value.name);
+  const how = res.value.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
+  console.info(`OrgSeal ${how} ${name} (${res.value.size} bytes) in ${res.value.ms} ms`);
   ownDownloads.set(res.value.blobUrl, name);
   await api.downloads.download({ url: res.value.blobUrl, conflictAction: 'uniquify' });
 }

@@ -45,9 +45,12 @@
           if (data?.type === 'ready') resolve({ port: channel.port1, calls });
           else if (data?.type === 'refused') reject(new Error(data.message));
           else if (calls.has(data?.id)) {
-            const { ok, fail } = calls.get(data.id);
+            const { ok, fail, file } = calls.get(data.id);
             calls.delete(data.id);
-            if (data.type === 'sealed' && data.file instanceof File) ok(data.file);
+            if (data.type === 'sealed' && data.file instanceof File) {
+              console.info(`OrgSeal sealed ${file.name} (${file.size} bytes) in ${Math.round(data.ms)} ms`);
+              ok(data.file);
+            }
             else fail(new Error(data.message ?? 'sealing failed'));
           }
         };
@@ -68,7 +71,7 @@
     const { port, calls } = await openSealer(cfg);
     const id = nextId++;
     return new Promise((ok, fail) => {
-      calls.set(id, { ok, fail });
+      calls.set(id, { ok, fail, file });
       port.postMessage({ type: 'seal', id, file });
     });
   }

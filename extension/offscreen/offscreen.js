@@ -20,10 +20,12 @@ async function beginOpen(prefix) {
 async function openUrl(url, fallbackName) {
   const response = await fetch(url, { credentials: 'include' });
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
+  const started = performance.now();
   const opened = await openStream(response.body, { beginOpen, fallbackName });
+  const ms = Math.round(performance.now() - started);
   const blobUrl = URL.createObjectURL(opened.blob);
   urls.add(blobUrl);
-  return { blobUrl, name: opened.name, sealed: opened.sealed };
+  return { blobUrl, name: opened.name, sealed: opened.sealed, size: opened.blob.size, ms };
 }
 
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {

@@ -1,1 +1,131 @@
-use anyhow::Result; pub fn run(_a: &[String]) -> Result<()> { Ok(()) }
+//! `cargo xtask demo`: the vendor site on 127.0.0.1, a demo policy with a fresh
+//! org key, and Chromium with the extension and that policy. The policy is
+//! mounted on /etc/chromium inside a private mount namespace, so the host's
+//! /etc is never touched. With no display, the same round trip runs headless
+//! and the demo prints what happened.
+
+use crate::{build, root, setup};
+use anyhow::{Context, Result, bail};
+use orgseal_core::OrgKey;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Vendor(Child);
+
+impl Drop for Vendor {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_vendor(data: &Path) -> Result<(Vendor, String)> {
+    let bin = root().join("target/debug/orgseal-vendor");
+    let mut child = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting orgseal-vendor")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+    let vendor = Vendor(child);
+    let origin = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    if !origin.starts_with("http://127.0.0.1:") {
+        bail!("orgseal-vendor did not report its address (it printed {line:?})");
+    }
+    Ok((vendor, origin))
+}
+
+/// The demo policy: one fresh key, the demo site's endpoints.
+fn demo_policy(origin: &str) -> serde_json::Value {
+    let key = OrgKey::generate("demo");
+    println!("demo org key: label \"demo\", key id {}", key.id());
+    serde_json::json!({
+        "keys": [{ "label": key.label(), "secret": key.to_base64url().as_str(), "encrypt": true }],
+        "sites": [{
+            "origin": origin,
+            "upload": ["/upload", "/api/files"],
+            "download": ["/api/files/*/content"],
+            "sealNames": false
+        }],
+        "failClosed": true
+    })
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+fn extension_id(root: &Path) -> Result<String> {
+    let out = Command::new("node")
+        .args(["-e", "import('./tests/e2e/harness.mjs').then(h => console.log(h.extensionId()))"])
+        .current_dir(root)
+        .output()?;
+    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let headless = args.iter().any(|a| a == "--headless")
+        || (std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none());
+    setup::all()?;
+    let extension = build::extension()?;
+    crate::run("cargo", &["build", "--package", "orgseal-vendor"])?;
+    let root = root();
+    let work = std::env::temp_dir().join(format!("orgseal-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let data = work.join("vendor-data");
+    let (_vendor, origin) = start_vendor(&data)?;
+    println!("vendor site: {origin}/ (stores files in {})", data.display());
+    let policy = demo_policy(&origin);
+    let policy_file = work.join("policy.json");
+    write_private(&policy_file, &serde_json::to_string_pretty(&policy)?)?;
+    println!("demo policy: {} (mode 0600; it holds the org key)", policy_file.display());
+
+    let result = if headless {
+        println!("no display: running the round trip headless");
+        let status = Command::new("node")
+            .arg("tests/e2e/demo.mjs")
+            .env("ORGSEAL_DEMO_ORIGIN", &origin)
+            .env("ORGSEAL_DEMO_DATA", &data)
+            .env("ORGSEAL_DEMO_POLICY", &policy_file)
+            .current_dir(&root)
+            .status()?;
+        if status.success() { Ok(()) } else { Err(anyhow::anyhow!("the headless demo failed ({status})")) }
+    } else {
+        let etc = work.join("etc-chromium");
+        std::fs::create_dir_all(etc.join("policies/managed"))?;
+        let id = extension_id(&root)?;
+        let managed = serde_json::json!({ "3rdparty": { "extensions": { id: policy } } });
+        write_private(&etc.join("policies/managed/orgseal.json"), &serde_json::to_string_pretty(&managed)?)?;
+        println!("Try it: pick a file in either upload control, then click Download; the site only ever holds sealed bytes.");
+        println!("Look at the stored blobs in {}/blobs; close Chromium to end the demo.", data.display());
+        let profile = work.join("profile");
+        let mut chromium = vec![
+            "/usr/lib/chromium/chromium".to_string(),
+            format!("--user-data-dir={}", profile.display()),
+            format!("--disable-extensions-except={}", extension.display()),
+            format!("--load-extension={}", extension.display()),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            format!("{origin}/"),
+        ];
+        if nix_is_root() {
+            chromium.insert(1, "--no-sandbox".into());
+        }
+        let script = "mount --bind \"$0\" /etc/chromium && exec \"$@\"";
+        let mut unshare_args = vec!["-Urm", "sh", "-c", script, etc.to_str().context("path")?];
+        unshare_args.extend(chromium.iter().map(String::as_str));
+        crate::run("unshare", &unshare_args)
+    };
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn nix_is_root() -> bool {
+    crate::output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
+}

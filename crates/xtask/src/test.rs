@@ -1,1 +1,86 @@
-use anyhow::Result; pub fn run(_a: &[String]) -> Result<()> { Ok(()) }
+//! `cargo xtask test`: everything CI checks, in the order a developer wants
+//! to hear about failures (cheap first), installing missing tools first.
+
+use crate::{build, root, setup};
+use anyhow::{Result, bail};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Reads cargo's `test result: ok. N passed; M failed` and node's `# pass N` / `# fail N`.
+    fn read(&mut self, line: &str) {
+        let num = |s: &str| s.trim().split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u64>().ok());
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(';') {
+                let part = part.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim();
+                if let Some(n) = part.strip_suffix(" passed").and_then(num) {
+                    self.passed += n;
+                } else if let Some(n) = part.strip_suffix(" failed").and_then(num) {
+                    self.failed += n;
+                }
+            }
+        } else if let Some(n) = line.strip_prefix("# pass ").and_then(num) {
+            self.passed += n;
+        } else if let Some(n) = line.strip_prefix("# fail ").and_then(num) {
+            self.failed += n;
+        }
+    }
+}
+
+/// Runs a step, echoing its output and counting test results.
+fn step(tally: &mut Tally, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().expect("piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        tally.read(&line);
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{program} {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let e2e_only = args.iter().any(|a| a == "--e2e");
+    let started = std::time::Instant::now();
+    setup::all()?;
+    let mut tally = Tally::default();
+    let result = (|| -> Result<()> {
+        if !e2e_only {
+            step(&mut tally, "cargo", &["fmt", "--all", "--", "--check"], &[])?;
+            step(&mut tally, "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+            step(
+                &mut tally,
+                "cargo",
+                &["clippy", "--package", "orgseal-wasm", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"],
+                &[],
+            )?;
+            step(&mut tally, "cargo", &["test", "--workspace"], &[])?;
+            step(&mut tally, "cargo", &["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+        }
+        build::extension()?;
+        step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor"], &[])?;
+        let e2e_started = std::time::Instant::now();
+        step(&mut tally, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &[])?;
+        eprintln!("end-to-end tests took {:.1} s", e2e_started.elapsed().as_secs_f64());
+        Ok(())
+    })();
+    eprintln!("whole suite took {:.1} s", started.elapsed().as_secs_f64());
+    println!("xtask: {} passed, {} failed", tally.passed, tally.failed);
+    result
+}

@@ -1,0 +1,46 @@
+// The headless half of `cargo xtask demo`: with the vendor site and the demo
+// policy that xtask made, do what a person would do in the browser and say
+// what happened. Run by xtask; not a test.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { launch, tempDir, waitForDownload, shares32ByteRun } from './harness.mjs';
+
+const origin = process.env.ORGSEAL_DEMO_ORIGIN;
+const dataDir = process.env.ORGSEAL_DEMO_DATA;
+const policy = JSON.parse(await readFile(process.env.ORGSEAL_DEMO_POLICY, 'utf8'));
+
+const browser = await launch({ policy });
+try {
+  const status = await browser.popupText({ until: /Policy active|invalid|No OrgSeal/ });
+  console.log(`popup: ${status.split('\n').find((l) => /policy/i.test(l)) ?? status}`);
+  const worker = browser.context.serviceWorkers()[0];
+  const bg = [];
+  worker?.on('console', (m) => bg.push(m.text()));
+  const dir = await tempDir('orgseal-demo-files-');
+  const name = 'quarterly-report.bin';
+  const bytes = randomBytes(5 * 1024 * 1024);
+  await writeFile(path.join(dir, name), bytes);
+  const page = browser.page;
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  await page.goto(origin + '/');
+  const t0 = Date.now();
+  await page.setInputFiles('#form-file', path.join(dir, name));
+  await Promise.all([page.waitForURL(origin + '/'), page.click('#form-submit')]);
+  const id = await page.locator('#files tbody tr').last().getAttribute('data-id');
+  console.log(`uploaded ${name} (${bytes.length} bytes) through the page's form in ${Date.now() - t0} ms`);
+  for (const l of logs.filter((l) => l.startsWith('OrgSeal'))) console.log(`  ${l}`);
+  const stored = await readFile(path.join(dataDir, 'blobs', id));
+  console.log(`the site stored ${stored.length} bytes at ${path.join(dataDir, 'blobs', id)}`);
+  console.log(`  they start with ${JSON.stringify(stored.subarray(0, 7).toString('latin1'))} and share no 32-byte run with the file: ${!shares32ByteRun(bytes, stored)}`);
+  const t1 = Date.now();
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  const downloaded = await waitForDownload(browser.downloads, name);
+  console.log(`clicked Download: saved ${name} to the browser's download folder in ${Date.now() - t1} ms`);
+  for (const l of bg.filter((l) => l.startsWith('OrgSeal'))) console.log(`  ${l}`);
+  console.log(`  the downloaded copy matches the original byte for byte: ${downloaded.equals(bytes)}`);
+  if (!downloaded.equals(bytes) || stored.subarray(0, 7).toString('latin1') !== 'OrgSeal') process.exitCode = 1;
+} finally {
+  await browser.close();
+}
