@@ -33,13 +33,17 @@ pub const MESSAGE_HEADER_LEN: usize = SALT_LEN + COMMITMENT_LEN;
 /// At most this many chunks in a message.
 pub const MAX_CHUNKS: u64 = 1 << 38;
 
+/// A chunk whose authentication tag does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagMismatch;
+
 /// AES-256-GCM on one chunk. Output is `ciphertext || tag`, as the format stores it.
 pub trait ChunkAead {
     /// Appends `AES-GCM(nonce, plaintext)` to `out`.
     fn seal_chunk(&self, nonce: &[u8; NONCE_LEN], plaintext: &[u8], out: &mut Vec<u8>);
     /// Appends the plaintext of `sealed` (ciphertext || tag) to `out`, or fails
     /// without appending anything.
-    fn open_chunk(&self, nonce: &[u8; NONCE_LEN], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), ()>;
+    fn open_chunk(&self, nonce: &[u8; NONCE_LEN], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), TagMismatch>;
 }
 
 /// The native AEAD: the `aes-gcm` crate (AES-NI / VAES where the CPU has them).
@@ -69,19 +73,19 @@ impl ChunkAead for AesGcmChunks {
         out.extend_from_slice(&tag);
     }
 
-    fn open_chunk(&self, nonce: &[u8; NONCE_LEN], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
+    fn open_chunk(&self, nonce: &[u8; NONCE_LEN], sealed: &[u8], out: &mut Vec<u8>) -> Result<(), TagMismatch> {
         if sealed.len() < TAG_LEN {
-            return Err(());
+            return Err(TagMismatch);
         }
         let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let start = out.len();
         out.extend_from_slice(ct);
-        let tag = Tag::try_from(tag).map_err(|_| ())?;
+        let tag = Tag::try_from(tag).map_err(|_| TagMismatch)?;
         let res = self.0.decrypt_inout_detached(&Nonce::from(*nonce), &[], (&mut out[start..]).into(), &tag);
         if res.is_err() {
             out[start..].zeroize();
             out.truncate(start);
-            return Err(());
+            return Err(TagMismatch);
         }
         Ok(())
     }
@@ -363,7 +367,7 @@ impl<A: ChunkAead> Decryptor<A> {
         let before = out.len();
         self.aead
             .open_chunk(&self.key.nonce(self.index), &self.buf, out)
-            .map_err(|()| Error::Damaged { offset: self.chunk_offset(), chunk: self.index })?;
+            .map_err(|TagMismatch| Error::Damaged { offset: self.chunk_offset(), chunk: self.index })?;
         self.plaintext_len += (out.len() - before) as u64;
         self.buf.clear();
         self.index += 1;

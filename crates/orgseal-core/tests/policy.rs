@@ -61,7 +61,15 @@ fn every_problem_is_reported() {
     });
     let problems: Vec<String> = Policy::from_value(&v).unwrap_err().iter().map(|p| p.to_string()).collect();
     let all = problems.join("\n");
-    for needle in ["label: is used by another", ".encrypt", ".secret", "exactly one key", "sites[0].origin", "sites[0].upload[0]", "failClosed"] {
+    for needle in [
+        "label: is used by another",
+        ".encrypt",
+        ".secret",
+        "exactly one key",
+        "sites[0].origin",
+        "sites[0].upload[0]",
+        "failClosed",
+    ] {
         assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
     }
 }

@@ -178,7 +178,8 @@ async fn download(State(app): State<Shared>, Path(id): Path<String>) -> Result<R
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    let meta = tokio::fs::read(app.config.data.join("meta").join(format!("{id}.json"))).await.map_err(|_| not_found())?;
+    let meta =
+        tokio::fs::read(app.config.data.join("meta").join(format!("{id}.json"))).await.map_err(|_| not_found())?;
     let rec: FileRecord = serde_json::from_slice(&meta).map_err(|_| not_found())?;
     let file = tokio::fs::File::open(app.config.data.join("blobs").join(&id)).await.map_err(|_| not_found())?;
     let len = file.metadata().await?.len();

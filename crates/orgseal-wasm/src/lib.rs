@@ -9,7 +9,7 @@
 //!   which only ever see one file's chunk key.
 #![forbid(unsafe_code)]
 
-use orgseal_core::header::{self, ContentOpener as CoreOpener, ContentSealer as CoreSealer, Header, HEADER_LEN};
+use orgseal_core::header::{self, ContentOpener as CoreOpener, ContentSealer as CoreSealer, HEADER_LEN, Header};
 use orgseal_core::policy::{self, Report};
 use orgseal_core::stream::ChunkKey;
 use orgseal_core::{Error, Metadata};
@@ -172,7 +172,10 @@ impl PolicyState {
 impl PolicyState {
     fn valid(&self) -> Result<&orgseal_core::Policy, JsValue> {
         self.report.policy.as_ref().ok_or_else(|| {
-            js_error("invalid-policy", "the OrgSeal policy is invalid: nothing can be sealed or opened until IT fixes it")
+            js_error(
+                "invalid-policy",
+                "the OrgSeal policy is invalid: nothing can be sealed or opened until IT fixes it",
+            )
         })
     }
 

@@ -15,7 +15,14 @@ pub fn extension() -> Result<PathBuf> {
     let out = root.join("extension/wasm");
     run(
         "wasm-bindgen",
-        &["--target", "web", "--no-typescript", "--out-dir", out.to_str().context("path")?, wasm.to_str().context("path")?],
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            out.to_str().context("path")?,
+            wasm.to_str().context("path")?,
+        ],
     )?;
     let dist = root.join("target/orgseal-extension");
     if dist.exists() {

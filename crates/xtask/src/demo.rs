@@ -102,7 +102,9 @@ pub fn run(args: &[String]) -> Result<()> {
         let id = extension_id(&root)?;
         let managed = serde_json::json!({ "3rdparty": { "extensions": { id: policy } } });
         write_private(&etc.join("policies/managed/orgseal.json"), &serde_json::to_string_pretty(&managed)?)?;
-        println!("Try it: pick a file in either upload control, then click Download; the site only ever holds sealed bytes.");
+        println!(
+            "Try it: pick a file in either upload control, then click Download; the site only ever holds sealed bytes."
+        );
         println!("Look at the stored blobs in {}/blobs; close Chromium to end the demo.", data.display());
         let profile = work.join("profile");
         let mut chromium = vec![
