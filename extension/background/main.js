@@ -16,7 +16,17 @@ const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 let policy = null; // PolicyState, or null when no policy is installed
 let status = { state: 'loading' };
 const recent = []; // last refusals, for the popup: {when, what, why}
-const tokens = new Map(); // sealer token → {tabId, frameId, origin}
+// Sealer tokens live in session storage (memory only, extension contexts only)
+// so that they outlive the service worker being stopped while a page is open.
+const tokens = {
+  async get(token) {
+    const key = `sealer:${token}`;
+    return (await api.storage.session.get(key))[key];
+  },
+  async set(token, value) {
+    await api.storage.session.set({ [`sealer:${token}`]: value });
+  },
+};
 const ownDownloads = new Map(); // blob URL → file name we save it under
 
 async function loadPolicy() {
@@ -96,22 +106,31 @@ const handlers = {
         reason: `the OrgSeal policy is invalid (${status.problems[0] ?? 'unknown problem'}); ask IT to fix it`,
       };
     }
+    return { mode: 'seal', sealNames: site.sealNames, sealerUrl: SEALER_URL };
+  },
+
+  // Content script: a one-time token for the sealer frame it is about to open.
+  async 'sealer-token'(_msg, sender) {
+    if (!sender.tab || sender.id !== api.runtime.id) throw new Error('sealer-token is for content scripts');
+    await ready;
+    const origin = senderOrigin(sender);
+    if (status.state !== 'valid' || !siteOf(origin)) throw new Error('this site is not configured for sealing');
     const token = randomToken();
-    tokens.set(token, { tabId: sender.tab.id, frameId: sender.frameId, origin, claimed: false });
-    return { mode: 'seal', token, sealNames: site.sealNames, sealerUrl: SEALER_URL };
+    await tokens.set(token, { tabId: sender.tab.id, origin, claimed: false });
+    return { token };
   },
 
   // Sealer frame: prove it was opened by our content script in this tab.
   async 'sealer-claim'(msg, sender) {
-    const t = checkToken(msg, sender);
+    const t = await checkToken(msg, sender);
     if (t.claimed) throw new Error('token already used');
-    t.claimed = true;
+    await tokens.set(msg.token, { ...t, claimed: true });
     return { ok: true };
   },
 
   // Sealer frame: header, sealed metadata and the chunk key for one file.
   async 'seal-begin'(msg, sender) {
-    const t = checkToken(msg, sender);
+    const t = await checkToken(msg, sender);
     if (!t.claimed) throw new Error('sealer not claimed');
     if (typeof msg.name !== 'string' || typeof msg.mime !== 'string' || !Number.isSafeInteger(msg.size) || msg.size < 0) {
       throw new Error('bad seal-begin fields');
@@ -146,8 +165,8 @@ const handlers = {
   },
 };
 
-function checkToken(msg, sender) {
-  const t = typeof msg.token === 'string' ? tokens.get(msg.token) : undefined;
+async function checkToken(msg, sender) {
+  const t = typeof msg.token === 'string' ? await tokens.get(msg.token) : undefined;
   if (!t || !fromExtensionPage(sender, 'extension/sealer/') || sender.tab?.id !== t.tabId) {
     throw new Error('unknown sealer token');
   }

@@ -30,9 +30,15 @@
   // Ask early so the first pick does not wait.
   siteConfig();
 
+  async function ask(msg) {
+    const res = await api.runtime.sendMessage(msg);
+    if (!res?.ok) throw new Error(res?.error?.message ?? 'the OrgSeal extension did not answer');
+    return res.value;
+  }
+
   function openSealer(cfg) {
     if (sealer) return sealer;
-    sealer = new Promise((resolve, reject) => {
+    sealer = ask({ type: 'sealer-token' }).then(({ token }) => new Promise((resolve, reject) => {
       const frame = document.createElement('iframe');
       frame.src = cfg.sealerUrl;
       frame.setAttribute('aria-hidden', 'true');
@@ -54,12 +60,12 @@
             else fail(new Error(data.message ?? 'sealing failed'));
           }
         };
-        frame.contentWindow.postMessage({ type: 'orgseal-connect', token: cfg.token }, new URL(cfg.sealerUrl).origin, [
+        frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(cfg.sealerUrl).origin, [
           channel.port2,
         ]);
       }, { once: true });
       (document.body ?? document.documentElement).appendChild(frame);
-    });
+    }));
     sealer.catch(() => {
       sealer = null;
       config = null;

@@ -104,3 +104,32 @@ test('a sealed download that fails to open is not saved, and the popup says why'
   await browser.popupText({ until: /(damaged|truncated)[^]*(damaged|truncated)/ });
   assert.deepEqual((await fs.readdir(browser.downloads)).filter((n) => !n.startsWith('.')), []);
 });
+
+test('a page keeps sealing after the browser stops the idle service worker', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  const [first, second] = [files[1], files[3]];
+  // The first pick opens the sealer frame, which claims its token.
+  await page.setInputFiles('#fetch-file', first.path);
+  await page.waitForFunction(() => document.getElementById('fetch-file').files[0]?.size > 1);
+  // Chrome stops an idle extension service worker after 30 s; do it now.
+  const cdp = await browser.context.newCDPSession(page);
+  const stopped = new Promise((resolve) =>
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      if (versions.some((v) => v.scriptURL.includes(browser.id) && v.runningStatus === 'stopped')) resolve();
+    }),
+  );
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await stopped;
+  await page.setInputFiles('#form-file', second.path);
+  const ids = () => page.$$eval('#files tbody tr', (rows) => rows.map((r) => r.dataset.id));
+  const before = await ids();
+  await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+  const added = (await ids()).filter((id) => !before.includes(id));
+  assert.equal(added.length, 1, 'the form upload should store one file');
+  const stored = await site.blob(added[0]);
+  assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal');
+  assert.equal(stored.length > second.size, true);
+});
