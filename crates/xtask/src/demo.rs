@@ -119,10 +119,19 @@ pub fn run(args: &[String]) -> Result<()> {
         if nix_is_root() {
             chromium.insert(1, "--no-sandbox".into());
         }
+        let log = work.join("chromium.log");
+        println!("(Chromium's own messages go to {})", log.display());
         let script = "mount --bind \"$0\" /etc/chromium && exec \"$@\"";
-        let mut unshare_args = vec!["-Urm", "sh", "-c", script, etc.to_str().context("path")?];
-        unshare_args.extend(chromium.iter().map(String::as_str));
-        crate::run("unshare", &unshare_args)
+        let log_file = std::fs::File::create(&log)?;
+        let status = Command::new("unshare")
+            .args(["-Urm", "sh", "-c", script])
+            .arg(&etc)
+            .args(&chromium)
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .status()
+            .context("starting Chromium in its own mount namespace")?;
+        if status.success() { Ok(()) } else { Err(anyhow::anyhow!("Chromium exited with {status}")) }
     };
     let _ = std::fs::remove_dir_all(&work);
     result

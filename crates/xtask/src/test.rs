@@ -36,6 +36,7 @@ impl Tally {
 /// Runs a step, echoing its output and counting test results.
 fn step(tally: &mut Tally, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     eprintln!("+ {program} {}", args.join(" "));
+    let started = std::time::Instant::now();
     let mut child = Command::new(program)
         .args(args)
         .envs(env.iter().copied())
@@ -49,6 +50,7 @@ fn step(tally: &mut Tally, program: &str, args: &[&str], env: &[(&str, &str)]) -
         tally.read(&line);
     }
     let status = child.wait()?;
+    eprintln!("  ({:.1} s)", started.elapsed().as_secs_f64());
     if !status.success() {
         bail!("`{program} {}` failed with {status}", args.join(" "));
     }
