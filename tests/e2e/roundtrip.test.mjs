@@ -133,3 +133,39 @@ test('a page keeps sealing after the browser stops the idle service worker', asy
   assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal');
   assert.equal(stored.length > second.size, true);
 });
+
+// A real drag of files from the desktop, through Chromium's input pipeline.
+async function dropFiles(page, selector, paths) {
+  const box = await page.locator(selector).boundingBox();
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await browser.context.newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) {
+    await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  }
+  await cdp.detach();
+}
+
+test('files dropped on the page are sealed before the page sees them', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  const dropped = [files[2], files[4]];
+  await Promise.all([page.waitForEvent('load'), dropFiles(page, '#drop-zone', dropped.map((f) => f.path))]);
+  await page.waitForFunction(() => document.querySelectorAll('#files tbody tr').length >= 2);
+  const list = await page.$$eval('#files tbody tr', (rows) =>
+    rows.map((r) => ({ id: r.dataset.id, name: r.querySelector('.name').textContent })),
+  );
+  for (const file of dropped) {
+    const row = list.filter((r) => r.name === file.name).pop();
+    assert.ok(row, `${file.name} should be listed`);
+    const stored = await site.blob(row.id);
+    assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal', `${file.name}: not sealed`);
+    assert.ok(!shares32ByteRun(file.bytes, stored), `${file.name}: stored blob contains plaintext`);
+    await page.click(`#files tbody tr[data-id="${row.id}"] a.download`);
+    const downloaded = await waitForDownload(browser.downloads, file.name);
+    assert.ok(downloaded.equals(file.bytes), `${file.name}: downloaded bytes differ`);
+    await import('node:fs/promises').then((fs) => fs.rm(path.join(browser.downloads, file.name)));
+  }
+});

@@ -59,6 +59,7 @@ pub fn router(config: Config) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/static/app.js", get(app_js))
+        .route("/static/site.css", get(site_css))
         .route("/upload", post(form_upload))
         .route("/api/files", post(api_upload).get(api_list))
         .route("/api/files/{id}/content", get(download))
@@ -242,4 +243,8 @@ async fn index(State(app): State<Shared>) -> Result<Html<String>, AppError> {
 
 async fn app_js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../static/app.js"))
+}
+
+async fn site_css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/site.css"))
 }
