@@ -2,7 +2,7 @@
 // policy that xtask made, do what a person would do in the browser and say
 // what happened. Run by xtask; not a test.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { launch, tempDir, waitForDownload, shares32ByteRun } from './harness.mjs';
 
@@ -11,13 +11,14 @@ const dataDir = process.env.ORGSEAL_DEMO_DATA;
 const policy = JSON.parse(await readFile(process.env.ORGSEAL_DEMO_POLICY, 'utf8'));
 
 const browser = await launch({ policy });
+let dir;
 try {
   const status = await browser.popupText({ until: /Policy active|invalid|No OrgSeal/ });
   console.log(`popup: ${status.split('\n').find((l) => /policy/i.test(l)) ?? status}`);
   const worker = browser.context.serviceWorkers()[0];
   const bg = [];
   worker?.on('console', (m) => bg.push(m.text()));
-  const dir = await tempDir('orgseal-demo-files-');
+  dir = await tempDir('orgseal-demo-files-');
   const name = 'quarterly-report.bin';
   const bytes = randomBytes(5 * 1024 * 1024);
   await writeFile(path.join(dir, name), bytes);
@@ -43,4 +44,5 @@ try {
   if (!downloaded.equals(bytes) || stored.subarray(0, 7).toString('latin1') !== 'OrgSeal') process.exitCode = 1;
 } finally {
   await browser.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 }

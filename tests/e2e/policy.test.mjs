@@ -1,13 +1,17 @@
 // What the extension does without a usable policy, in real Chromium.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { launch, startVendor, tempDir, newSecret } from './harness.mjs';
 
+const dirs = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function sampleFile(size) {
   const dir = await tempDir('orgseal-files-');
+  dirs.push(dir);
   const bytes = randomBytes(size);
   const file = path.join(dir, `plain-${size}.bin`);
   await writeFile(file, bytes);

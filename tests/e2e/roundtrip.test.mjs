@@ -3,12 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun } from './harness.mjs';
 
 const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
-let plainSite, strictSite, browser, files;
+let plainSite, strictSite, browser, files, filesDir;
 
 before(async () => {
   plainSite = await startVendor({ csp: 'off' });
@@ -16,7 +16,7 @@ before(async () => {
   browser = await launch({ policy: validPolicy([plainSite.origin, strictSite.origin]) });
   const text = await browser.popupText({ until: /Policy active/ });
   assert.match(text, /e2e-key/);
-  const dir = await tempDir('orgseal-files-');
+  const dir = (filesDir = await tempDir('orgseal-files-'));
   files = [];
   for (const size of SIZES) {
     const name = `sample-${size}.bin`;
@@ -30,6 +30,7 @@ after(async () => {
   await browser?.close();
   await plainSite?.stop();
   await strictSite?.stop();
+  if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 
 // Uploads through the page as a person does; returns the new file's id.
