@@ -36,36 +36,49 @@
     return res.value;
   }
 
-  function openSealer(cfg) {
-    if (sealer) return sealer;
-    sealer = ask({ type: 'sealer-token' }).then(({ token }) => new Promise((resolve, reject) => {
-      const frame = document.createElement('iframe');
-      frame.src = cfg.sealerUrl;
-      frame.setAttribute('aria-hidden', 'true');
-      frame.tabIndex = -1;
-      frame.style.cssText = 'display:none !important';
-      frame.addEventListener('load', () => {
-        const channel = new MessageChannel();
-        const calls = new Map();
-        channel.port1.onmessage = ({ data }) => {
-          if (data?.type === 'ready') resolve({ port: channel.port1, calls });
-          else if (data?.type === 'refused') reject(new Error(data.message));
-          else if (calls.has(data?.id)) {
-            const { ok, fail, file } = calls.get(data.id);
-            calls.delete(data.id);
-            if (data.type === 'sealed' && data.file instanceof File) {
-              console.info(`OrgSeal sealed ${file.name} (${file.size} bytes) in ${Math.round(data.ms)} ms`);
-              ok(data.file);
+  // Opens the hidden sealer frame and its MessageChannel. Resolves to
+  // {port, calls} once the frame reports ready; on any failure the frame is
+  // removed and the next file tries again.
+  function startFrame(sealerUrl, token) {
+    const frame = document.createElement('iframe');
+    frame.src = sealerUrl;
+    frame.setAttribute('aria-hidden', 'true');
+    frame.tabIndex = -1;
+    frame.style.cssText = 'display:none !important';
+    const started = new Promise((resolve, reject) => {
+      setTimeout(() => reject(new Error('the OrgSeal sealer did not start within 15 s; reload the page')), 15000);
+      frame.addEventListener(
+        'load',
+        () => {
+          const channel = new MessageChannel();
+          const calls = new Map();
+          channel.port1.onmessage = ({ data }) => {
+            if (data?.type === 'ready') resolve({ port: channel.port1, calls });
+            else if (data?.type === 'refused') reject(new Error(data.message));
+            else if (calls.has(data?.id)) {
+              const { ok, fail, file } = calls.get(data.id);
+              calls.delete(data.id);
+              if (data.type === 'sealed' && data.file instanceof File) {
+                console.info(`OrgSeal sealed ${file.name} (${file.size} bytes) in ${Math.round(data.ms)} ms`);
+                ok(data.file);
+              } else {
+                fail(new Error(data.message ?? 'sealing failed'));
+              }
             }
-            else fail(new Error(data.message ?? 'sealing failed'));
-          }
-        };
-        frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(cfg.sealerUrl).origin, [
-          channel.port2,
-        ]);
-      }, { once: true });
+          };
+          const message = { type: 'orgseal-connect', token };
+          frame.contentWindow.postMessage(message, new URL(sealerUrl).origin, [channel.port2]);
+        },
+        { once: true },
+      );
       (document.body ?? document.documentElement).appendChild(frame);
-    }));
+    });
+    started.catch(() => frame.remove());
+    return started;
+  }
+
+  function openSealer(cfg) {
+    sealer ??= ask({ type: 'sealer-token' }).then(({ token }) => startFrame(cfg.sealerUrl, token));
     sealer.catch(() => {
       sealer = null;
       config = null;

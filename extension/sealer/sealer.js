@@ -40,14 +40,17 @@ async function seal(token, file) {
   return new File([sink.finish()], begin.sealedName, { type: 'application/octet-stream', lastModified: file.lastModified });
 }
 
+// The page can post to this frame too (it is the parent window), so a connect
+// counts only once the background has accepted its token; a bogus one neither
+// claims the frame nor blocks the real one.
 let claimed = false;
 window.addEventListener('message', async (event) => {
   if (claimed || event.source !== window.parent || event.data?.type !== 'orgseal-connect' || !event.ports[0]) return;
-  claimed = true;
   const port = event.ports[0];
   const token = String(event.data.token);
   try {
     await ask({ type: 'sealer-claim', token });
+    claimed = true;
     await loadCore();
   } catch (e) {
     port.postMessage({ type: 'refused', message: String(e?.message ?? e) });
