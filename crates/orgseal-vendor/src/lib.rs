@@ -1,4 +1,4 @@
-//! The reference vendor site: upload (form and script), list, download, on local disk.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 use axum::Router;

@@ -1,12 +1,13 @@
-//! The wasm-bindgen face of `orgseal-core` for the browser extension. No logic
-//! lives here: each function converts arguments, calls the core, and turns a
-//! core error into a JS `Error` with a stable `code` (see [`error_code`]).
-//!
-//! Who calls what (the extension is split by privilege):
-//! - background: [`PolicyState`] (holds the org keys; hands out one chunk key
-//!   per file through `beginSeal` / `beginOpen`);
-//! - sealer frame and offscreen document: [`ContentSealer`], [`ContentOpener`],
-//!   which only ever see one file's chunk key.
+#![doc = include_str!("../README.md")]
+// The wasm-bindgen face of `orgseal-core` for the browser extension. No logic
+// lives here: each function converts arguments, calls the core, and turns a
+// core error into a JS `Error` with a stable `code` (see [`error_code`]).
+//
+// Who calls what (the extension is split by privilege):
+// - background: [`PolicyState`] (holds the org keys; hands out one chunk key
+//   per file through `beginSeal` / `beginOpen`);
+// - sealer frame and offscreen document: [`ContentSealer`], [`ContentOpener`],
+//   which only ever see one file's chunk key.
 #![forbid(unsafe_code)]
 
 use orgseal_core::header::{self, ContentOpener as CoreOpener, ContentSealer as CoreSealer, HEADER_LEN, Header};
