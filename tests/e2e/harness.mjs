@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, chmod } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,15 +16,11 @@ export const EXTENSION_DIR = process.env.ORGSEAL_EXTENSION_DIR ?? path.join(ROOT
 const VENDOR_BIN = process.env.ORGSEAL_VENDOR_BIN ?? path.join(ROOT, 'target/debug/orgseal-vendor');
 const CHROMIUM = '/usr/lib/chromium/chromium';
 
+// The id Chromium gives the extension: from the manifest's public key.
 export function extensionId() {
-  const manifest = JSON.parse(readFileSyncUtf8(path.join(ROOT, 'manifest.json')));
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8'));
   const hex = createHash('sha256').update(Buffer.from(manifest.key, 'base64')).digest('hex').slice(0, 32);
   return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
-}
-
-import { readFileSync } from 'node:fs';
-function readFileSyncUtf8(p) {
-  return readFileSync(p, 'utf8');
 }
 
 export async function tempDir(prefix = 'orgseal-e2e-') {
@@ -157,10 +153,6 @@ export async function waitForDownload(dir, name, timeoutMs = 30000) {
     if (Date.now() > deadline) throw new Error(`no download named ${name} within ${timeoutMs} ms; folder has: ${names.join(', ')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-export async function listDownloads(dir) {
-  return readdir(dir);
 }
 
 // Whether any 32-byte run of `plain` occurs in `stored`. Any such run covers a

@@ -175,12 +175,10 @@ pub fn begin_open(ring: &KeyRing, prefix: &[u8]) -> Result<OpenStart, Error> {
     })
 }
 
+/// Names the message whose commitment failed, and where it starts.
 fn in_part(e: Error, part: &'static str, offset: u64) -> Error {
     match e {
         Error::CommitmentMismatch { .. } => Error::CommitmentMismatch { part, offset },
-        // A metadata message is one short chunk; one that is not is damaged, not
-        // merely cut short, since meta_len said where it ends.
-        Error::Truncated { .. } if part == "metadata" => Error::Damaged { offset: offset + 56, chunk: 0 },
         other => other,
     }
 }

@@ -61,12 +61,16 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Chromium's id for the extension: the first 32 hex digits of SHA-256 over the
+/// manifest's public key (DER), written with the letters a-p.
 fn extension_id(root: &Path) -> Result<String> {
-    let out = Command::new("node")
-        .args(["-e", "import('./tests/e2e/harness.mjs').then(h => console.log(h.extensionId()))"])
-        .current_dir(root)
-        .output()?;
-    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("manifest.json"))?)?;
+    let key = manifest["key"].as_str().context("manifest.json has no key")?;
+    let der = base64::engine::general_purpose::STANDARD.decode(key).context("manifest key is not base64")?;
+    let digest = hex::encode(sha2::Sha256::digest(&der));
+    Ok(digest[..32].chars().map(|c| (b'a' + c.to_digit(16).expect("hex") as u8) as char).collect())
 }
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -139,4 +143,15 @@ pub fn run(args: &[String]) -> Result<()> {
 
 fn nix_is_root() -> bool {
     crate::output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extension_id_matches_the_readme() {
+        let id = super::extension_id(&crate::root()).unwrap();
+        let readme = std::fs::read_to_string(crate::root().join("README.md")).unwrap();
+        assert_eq!(id.len(), 32);
+        assert!(readme.contains(&id), "README should name the extension id {id}");
+    }
 }
