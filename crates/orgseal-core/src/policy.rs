@@ -7,7 +7,70 @@
 //! keeps the site entries that could be read, for exactly that).
 
 use crate::keyring::{KeyRing, OrgKey};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// The policy document as IT writes it (serde form, camelCase as in the spec).
+/// Reading goes through [`check`], which reports every broken rule; this type
+/// is for writing policies (key generation, rotation, rendering).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDocument {
+    /// The keys; exactly one has `encrypt: true`.
+    pub keys: Vec<KeyEntry>,
+    /// The configured sites.
+    pub sites: Vec<SiteEntry>,
+    /// Refuse to send files that cannot be sealed (default true).
+    #[serde(default = "yes")]
+    pub fail_closed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A key entry. The secret is wiped on drop and never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    /// 1-64 printable characters, unique in the policy.
+    pub label: String,
+    /// 43 characters of base64url without padding.
+    pub secret: zeroize::Zeroizing<String>,
+    /// Whether new files are sealed with this key.
+    pub encrypt: bool,
+}
+
+impl std::fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("label", &self.label)
+            .field("secret", &"<redacted>")
+            .field("encrypt", &self.encrypt)
+            .finish()
+    }
+}
+
+impl KeyEntry {
+    /// The entry for a key.
+    pub fn new(key: &OrgKey, encrypt: bool) -> Self {
+        KeyEntry { label: key.label().to_string(), secret: key.to_base64url(), encrypt }
+    }
+}
+
+/// A site entry as written in the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteEntry {
+    /// `scheme://host[:port]`.
+    pub origin: String,
+    /// Upload endpoint path patterns.
+    pub upload: Vec<String>,
+    /// Download endpoint path patterns.
+    pub download: Vec<String>,
+    /// Hide the original file name from the site.
+    #[serde(default)]
+    pub seal_names: bool,
+}
 
 /// A site entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -81,3 +81,27 @@ fn not_an_object_and_empty_keys_fail() {
     assert!(Policy::from_value(&json!({"keys": [], "sites": []})).is_err());
     assert!(Policy::from_value(&json!({"sites": []})).is_err());
 }
+
+#[test]
+fn a_written_document_reads_back_and_never_prints_its_secret() {
+    use orgseal_core::policy::{KeyEntry, PolicyDocument, SiteEntry};
+    let key = OrgKey::generate("2026-q4");
+    let doc = PolicyDocument {
+        keys: vec![KeyEntry::new(&key, true)],
+        sites: vec![SiteEntry {
+            origin: "https://files.example.com".into(),
+            upload: vec!["/upload".into()],
+            download: vec!["/f/*".into()],
+            seal_names: true,
+        }],
+        fail_closed: true,
+    };
+    let json = serde_json::to_value(&doc).unwrap();
+    assert_eq!(json["sites"][0]["sealNames"], true);
+    assert_eq!(json["failClosed"], true);
+    let policy = Policy::from_value(&json).unwrap();
+    assert_eq!(policy.ring.encrypt_key().id(), key.id());
+    assert!(!format!("{doc:?}").contains(key.to_base64url().as_str()));
+    let back: PolicyDocument = serde_json::from_value(json).unwrap();
+    assert_eq!(back, doc);
+}

@@ -7,6 +7,7 @@
 use crate::{build, root, setup};
 use anyhow::{Context, Result, bail};
 use orgseal_core::OrgKey;
+use orgseal_core::policy::{KeyEntry, PolicyDocument, SiteEntry};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -40,19 +41,19 @@ fn start_vendor(data: &Path) -> Result<(Vendor, String)> {
 }
 
 /// The demo policy: one fresh key, the demo site's endpoints.
-fn demo_policy(origin: &str) -> serde_json::Value {
+fn demo_policy(origin: &str) -> PolicyDocument {
     let key = OrgKey::generate("demo");
     println!("demo org key: label \"demo\", key id {}", key.id());
-    serde_json::json!({
-        "keys": [{ "label": key.label(), "secret": key.to_base64url().as_str(), "encrypt": true }],
-        "sites": [{
-            "origin": origin,
-            "upload": ["/upload", "/api/files"],
-            "download": ["/api/files/*/content"],
-            "sealNames": false
+    PolicyDocument {
+        keys: vec![KeyEntry::new(&key, true)],
+        sites: vec![SiteEntry {
+            origin: origin.to_string(),
+            upload: vec!["/upload".into(), "/api/files".into()],
+            download: vec!["/api/files/*/content".into()],
+            seal_names: false,
         }],
-        "failClosed": true
-    })
+        fail_closed: true,
+    }
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
