@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod header;
+pub mod io;
 pub mod keyring;
 pub mod policy;
 pub mod primitives;

@@ -137,3 +137,22 @@ fn secrets_never_print() {
     assert!(!shown.contains(&secret));
     assert!(shown.contains("label-1") && shown.contains("redacted"));
 }
+
+#[test]
+fn io_adapters_round_trip_and_refuse_damage() {
+    let ring = ring();
+    for n in [0usize, 16384, 200_000] {
+        let pt = data(n);
+        let mut sealed = Vec::new();
+        let m = meta("io.bin", Some(n as u64));
+        orgseal_core::io::seal(ring.encrypt_key(), &m, &pt[..], &mut sealed).unwrap();
+        assert_eq!(open_bytes(&ring, &sealed).unwrap().1, pt, "native and io agree for {n}");
+        let mut out = Vec::new();
+        let back = orgseal_core::io::open(&ring, &sealed[..], &mut out).unwrap();
+        assert_eq!((back, out), (m, pt));
+        let mut bad = sealed.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(orgseal_core::io::open(&ring, &bad[..], std::io::sink()).is_err());
+    }
+}
