@@ -1,0 +1,376 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod files;
+
+use clap::{Parser, Subcommand};
+use orgseal_core::header::Header;
+use orgseal_core::io::StreamError;
+use orgseal_core::policy::{KeyEntry, PolicyDocument};
+use orgseal_core::{Metadata, OrgKey, Policy};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const AFTER_HELP: &str = "Exit codes: 0 success; 1 a file or policy was refused (damaged, wrong key, invalid); \
+2 usage or I/O error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "orgseal", version, about = "OrgSeal for IT and for opening files outside the browser", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make a new policy with one fresh key, or rotate: add a new sealing key to a policy.
+    Keygen {
+        /// Label of the new key (1-64 printable characters).
+        #[arg(long)]
+        label: String,
+        /// Rotate this policy: the new key seals new files, the old ones stay for opening.
+        #[arg(long, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Where to write a new policy (mode 0600).
+        #[arg(short, long, value_name = "FILE", conflicts_with = "policy")]
+        output: Option<PathBuf>,
+        /// Allow printing the policy, secret included, to a terminal.
+        #[arg(long)]
+        show_secret: bool,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check or render a policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Seal a file with the policy's sealing key.
+    Encrypt {
+        /// The policy holding the keys.
+        #[arg(long, value_name = "POLICY")]
+        policy: PathBuf,
+        /// The file to seal, or - for standard input.
+        input: PathBuf,
+        /// Where to write (default: INPUT.orgseal; - for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The name sealed inside the file (default: the input's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Open a sealed file; nothing is written unless the whole file verifies.
+    Decrypt {
+        /// The policy holding the keys.
+        #[arg(long, value_name = "POLICY")]
+        policy: PathBuf,
+        /// The sealed file, or - for standard input.
+        input: PathBuf,
+        /// Where to write: a file, a folder (the sealed name is used), or - for
+        /// standard output (default: the sealed name in the current folder).
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show what a sealed file says about itself.
+    Inspect {
+        /// The sealed file.
+        file: PathBuf,
+        /// With the policy: the key label and the sealed metadata too.
+        #[arg(long, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Exit 0 when the policy is valid, else print every problem, one per line.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+enum Failure {
+    /// Exit 1: a file or policy was refused.
+    Refused(String),
+    /// Exit 2: usage or I/O.
+    Usage(String),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+fn stream_failure(what: &Path, e: StreamError) -> Failure {
+    match e {
+        StreamError::Refused(e) => Failure::Refused(format!("{}: {e}", what.display())),
+        StreamError::Io(e) => Failure::Usage(format!("{}: {e}", what.display())),
+        other => Failure::Usage(format!("{}: {other}", what.display())),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Refused(msg)) => {
+            eprintln!("orgseal: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("orgseal: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Keygen { label, policy: Some(path), .. } => rotate(&label, &path),
+        Command::Keygen { label, policy: None, output, show_secret, force } => {
+            keygen(&label, output.as_deref(), show_secret, force)
+        }
+        Command::Policy { command: PolicyCommand::Check { file } } => check(&file),
+        Command::Encrypt { policy, input, output, name, force } => {
+            encrypt(&policy, &input, output.as_deref(), name, force)
+        }
+        Command::Decrypt { policy, input, output, force } => decrypt(&policy, &input, output.as_deref(), force),
+        Command::Inspect { file, policy, json } => inspect(&file, policy.as_deref(), json),
+    }
+}
+
+fn read_policy_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+}
+
+fn load_policy(path: &Path) -> Result<Policy, Failure> {
+    Policy::from_json(&read_policy_text(path)?).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Failure::Refused(format!(
+            "{} is not a valid policy (run `orgseal policy check` for details): {}",
+            path.display(),
+            lines.join("; ")
+        ))
+    })
+}
+
+fn keygen(label: &str, output: Option<&Path>, show_secret: bool, force: bool) -> Result<(), Failure> {
+    let key = OrgKey::generate(label);
+    let doc = PolicyDocument { keys: vec![KeyEntry::new(&key, true)], sites: vec![], fail_closed: true };
+    let text = policy_json(&doc)?;
+    match output {
+        Some(path) => {
+            files::write_new(path, text.as_bytes(), force, true)?;
+            eprintln!("wrote {} (mode 0600; it holds the secret)", path.display());
+        }
+        None if std::io::stdout().is_terminal() && !show_secret => {
+            return Err(Failure::Usage(
+                "refusing to print a secret to the terminal: write it with -o FILE, or pass --show-secret".into(),
+            ));
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    println!("key id {} (label \"{}\")", key.id(), key.label());
+    Ok(())
+}
+
+fn rotate(label: &str, path: &Path) -> Result<(), Failure> {
+    let policy = load_policy(path)?;
+    let mut doc: PolicyDocument = serde_json::from_str(&read_policy_text(path)?)
+        .map_err(|e| Failure::Refused(format!("{}: {e}", path.display())))?;
+    let key = OrgKey::generate(label);
+    let previous = policy.ring.encrypt_key();
+    for entry in &mut doc.keys {
+        entry.encrypt = false;
+    }
+    doc.keys.insert(0, KeyEntry::new(&key, true));
+    let text = policy_json(&doc)?;
+    if let Err(problems) = Policy::from_json(&text) {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(Failure::Refused(format!("the rotated policy would be invalid: {}", lines.join("; "))));
+    }
+    files::write_new(path, text.as_bytes(), true, true)?;
+    println!(
+        "key id {} (label \"{}\") now seals new files; \"{}\" ({}) stays for opening",
+        key.id(),
+        key.label(),
+        previous.label(),
+        previous.id()
+    );
+    Ok(())
+}
+
+fn policy_json(doc: &PolicyDocument) -> Result<String, Failure> {
+    let mut text = serde_json::to_string_pretty(doc).map_err(|e| Failure::Usage(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn check(path: &Path) -> Result<(), Failure> {
+    match Policy::from_json(&read_policy_text(path)?) {
+        Ok(policy) => {
+            let key = policy.ring.encrypt_key();
+            println!(
+                "valid: {} key(s), new files sealed with \"{}\" ({}); {} site(s); failClosed {}",
+                policy.ring.keys().len(),
+                key.label(),
+                key.id(),
+                policy.sites.len(),
+                policy.fail_closed
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            Err(Failure::Refused(format!("{}: {} problem(s)", path.display(), problems.len())))
+        }
+    }
+}
+
+fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+fn encrypt(
+    policy: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    name: Option<String>,
+    force: bool,
+) -> Result<(), Failure> {
+    let policy = load_policy(policy)?;
+    let key = policy.ring.encrypt_key();
+    let (reader, size, modified): (Box<dyn Read>, Option<u64>, Option<i64>) = if is_dash(input) {
+        (Box::new(std::io::stdin().lock()), None, None)
+    } else {
+        let file = std::fs::File::open(input).map_err(|e| Failure::Usage(format!("{}: {e}", input.display())))?;
+        let meta = file.metadata()?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64);
+        (Box::new(file), meta.is_file().then_some(meta.len()), modified)
+    };
+    let name = match name {
+        Some(n) => n,
+        None if is_dash(input) => {
+            return Err(Failure::Usage("reading standard input: give the sealed file name with --name".into()));
+        }
+        None => input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into()),
+    };
+    let metadata = Metadata { name, mime: String::new(), size, modified };
+    let default_out;
+    let output = match output {
+        Some(o) => o,
+        None if is_dash(input) => Path::new("-"),
+        None => {
+            default_out = PathBuf::from(format!("{}.orgseal", input.display()));
+            &default_out
+        }
+    };
+    files::write_atomically(output, force, |w| {
+        orgseal_core::io::seal(key, &metadata, reader, w).map(|_| ()).map_err(|e| stream_failure(input, e))
+    })?;
+    eprintln!("sealed with key \"{}\" ({})", key.label(), key.id());
+    Ok(())
+}
+
+fn open_input(input: &Path) -> Result<Box<dyn Read>, Failure> {
+    if is_dash(input) {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    let file = std::fs::File::open(input).map_err(|e| Failure::Usage(format!("{}: {e}", input.display())))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+}
+
+fn decrypt(policy: &Path, input: &Path, output: Option<&Path>, force: bool) -> Result<(), Failure> {
+    let policy = load_policy(policy)?;
+    let mut reader = open_input(input)?;
+    let (start, prefix) =
+        orgseal_core::io::read_prefix(&policy.ring, &mut reader).map_err(|e| stream_failure(input, e))?;
+    let sealed_name = files::safe_name(&start.metadata.name);
+    let target = match output {
+        Some(o) if is_dash(o) => PathBuf::from("-"),
+        Some(o) if o.is_dir() => o.join(&sealed_name),
+        Some(o) => o.to_path_buf(),
+        None => PathBuf::from(&sealed_name),
+    };
+    // Feed the prefix back in front of the rest of the input.
+    let whole = std::io::Cursor::new(prefix).chain(reader);
+    files::write_atomically(&target, force, |w| {
+        orgseal_core::io::open(&policy.ring, whole, w).map(|_| ()).map_err(|e| stream_failure(input, e))
+    })?;
+    if !is_dash(&target) {
+        eprintln!("opened {} (sealed with key \"{}\")", target.display(), start.key_label);
+    }
+    Ok(())
+}
+
+fn inspect(file: &Path, policy: Option<&Path>, json: bool) -> Result<(), Failure> {
+    let len = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?.len();
+    let mut reader = open_input(file)?;
+    let mut first = [0u8; 28];
+    reader.read_exact(&mut first).map_err(|_| {
+        Failure::Refused(format!("{}: not an OrgSeal file (shorter than the 28-byte header)", file.display()))
+    })?;
+    let header = Header::parse(&first).map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
+    let content = len.saturating_sub(header.prefix_len() as u64);
+    let chunks = content.div_ceil(16400).max(1);
+    let mut out = serde_json::json!({
+        "version": 1,
+        "keyId": header.key_id.to_string(),
+        "metaLength": header.meta_len,
+        "contentLength": content,
+        "chunks": chunks,
+        "plaintextLength": content.saturating_sub(16 * chunks),
+    });
+    if let Some(policy) = policy {
+        let policy = load_policy(policy)?;
+        let mut whole = std::io::Cursor::new(first.to_vec()).chain(reader);
+        let (start, _) =
+            orgseal_core::io::read_prefix(&policy.ring, &mut whole).map_err(|e| stream_failure(file, e))?;
+        out["keyLabel"] = start.key_label.clone().into();
+        out["metadata"] = serde_json::to_value(&start.metadata).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Failure::Usage(e.to_string()))?);
+    } else {
+        println!("OrgSeal version 1");
+        println!("key id          {}", out["keyId"].as_str().unwrap_or_default());
+        if let Some(label) = out["keyLabel"].as_str() {
+            println!("key label       {label}");
+        }
+        println!("metadata length {}", header.meta_len);
+        println!("content length  {content} ({chunks} chunks, {} bytes of plaintext)", out["plaintextLength"]);
+        if let Some(meta) = out.get("metadata") {
+            println!("name            {}", meta["name"].as_str().unwrap_or_default());
+            println!("type            {}", meta["type"].as_str().unwrap_or_default());
+            if let Some(size) = meta.get("size") {
+                println!("size            {size}");
+            }
+            if let Some(modified) = meta.get("modified") {
+                println!("modified (ms)   {modified}");
+            }
+        }
+    }
+    Ok(())
+}

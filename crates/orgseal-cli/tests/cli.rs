@@ -1,0 +1,155 @@
+//! The `orgseal` binary as a person runs it: exit codes, outputs, and what is
+//! (not) left on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Dir(PathBuf);
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(tag: &str) -> Dir {
+    let mut b = [0u8; 6];
+    getrandom_fill(&mut b);
+    let p = std::env::temp_dir().join(format!("orgseal-cli-{tag}-{}", hex(&b)));
+    std::fs::create_dir_all(&p).unwrap();
+    Dir(p)
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom").unwrap().read_exact(b).unwrap();
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn orgseal(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_orgseal")).args(args).current_dir(dir).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn data(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 + i / 13) as u8).collect()
+}
+
+#[test]
+fn keygen_encrypt_decrypt_inspect() {
+    let d = tempdir("round");
+    let dir = &d.0;
+    let out = orgseal(dir, &["keygen", "--label", "2026-q4", "-o", "policy.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let policy = std::fs::read_to_string(dir.join("policy.json")).unwrap();
+    let secret =
+        serde_json::from_str::<serde_json::Value>(&policy).unwrap()["keys"][0]["secret"].as_str().unwrap().to_string();
+    assert!(!text(&out.stdout).contains(&secret) && !text(&out.stderr).contains(&secret));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(dir.join("policy.json")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(orgseal(dir, &["policy", "check", "policy.json"]).status.success());
+
+    let pt = data(100_000);
+    std::fs::write(dir.join("report.bin"), &pt).unwrap();
+    let out = orgseal(dir, &["encrypt", "--policy", "policy.json", "report.bin"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sealed = std::fs::read(dir.join("report.bin.orgseal")).unwrap();
+    assert_eq!(&sealed[..7], b"OrgSeal");
+
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let out = orgseal(dir, &["decrypt", "--policy", "policy.json", "report.bin.orgseal", "-o", "out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("out/report.bin")).unwrap(), pt);
+
+    // Standard output.
+    let out = orgseal(dir, &["decrypt", "--policy", "policy.json", "report.bin.orgseal", "-o", "-"]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, pt);
+
+    // Never overwrite without --force.
+    let out = orgseal(dir, &["decrypt", "--policy", "policy.json", "report.bin.orgseal", "-o", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
+
+    let out = orgseal(dir, &["inspect", "report.bin.orgseal", "--policy", "policy.json", "--json"]);
+    assert!(out.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["keyLabel"], "2026-q4");
+    assert_eq!(info["metadata"]["name"], "report.bin");
+    assert_eq!(info["plaintextLength"], 100_000);
+    assert_eq!(info["chunks"], 7);
+}
+
+#[test]
+fn a_damaged_file_leaves_nothing_behind_and_exits_1() {
+    let d = tempdir("damage");
+    let dir = &d.0;
+    assert!(orgseal(dir, &["keygen", "--label", "k", "-o", "p.json"]).status.success());
+    std::fs::write(dir.join("a.txt"), data(40_000)).unwrap();
+    assert!(orgseal(dir, &["encrypt", "--policy", "p.json", "a.txt", "-o", "a.sealed"]).status.success());
+    let mut sealed = std::fs::read(dir.join("a.sealed")).unwrap();
+    let at = sealed.len() - 30;
+    sealed[at] ^= 0x20;
+    std::fs::write(dir.join("a.sealed"), &sealed).unwrap();
+    std::fs::remove_file(dir.join("a.txt")).unwrap();
+    let out = orgseal(dir, &["decrypt", "--policy", "p.json", "a.sealed"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("damaged at byte offset"), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 2, "only p.json and a.sealed may remain: {left:?}");
+    let out = orgseal(dir, &["decrypt", "--policy", "p.json", "a.sealed", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no plaintext may reach standard output");
+}
+
+#[test]
+fn rotation_keeps_old_files_open_and_names_a_missing_key() {
+    let d = tempdir("rotate");
+    let dir = &d.0;
+    assert!(orgseal(dir, &["keygen", "--label", "old", "-o", "p.json"]).status.success());
+    std::fs::write(dir.join("f"), b"before rotation").unwrap();
+    assert!(orgseal(dir, &["encrypt", "--policy", "p.json", "f", "-o", "old.sealed"]).status.success());
+    let out = orgseal(dir, &["keygen", "--label", "new", "--policy", "p.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"old\""));
+    assert!(orgseal(dir, &["encrypt", "--policy", "p.json", "f", "-o", "new.sealed"]).status.success());
+    let info = |f: &str| {
+        let out = orgseal(dir, &["inspect", f, "--policy", "p.json", "--json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["keyLabel"].as_str().unwrap().to_string()
+    };
+    assert_eq!((info("old.sealed"), info("new.sealed")), ("old".to_string(), "new".to_string()));
+    assert!(orgseal(dir, &["decrypt", "--policy", "p.json", "old.sealed", "-o", "back"]).status.success());
+    assert_eq!(std::fs::read(dir.join("back")).unwrap(), b"before rotation");
+
+    // A policy without the old key names the missing key id.
+    assert!(orgseal(dir, &["keygen", "--label", "other", "-o", "q.json"]).status.success());
+    let out = orgseal(dir, &["decrypt", "--policy", "q.json", "old.sealed", "-o", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let id = serde_json::from_slice::<serde_json::Value>(&orgseal(dir, &["inspect", "old.sealed", "--json"]).stdout)
+        .unwrap()["keyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text(&out.stderr).contains(&id), "{}", text(&out.stderr));
+}
+
+#[test]
+fn policy_check_lists_problems_and_exits_1() {
+    let d = tempdir("check");
+    let dir = &d.0;
+    std::fs::write(
+        dir.join("bad.json"),
+        r#"{"keys":[{"label":"a","secret":"short","encrypt":true}],"sites":[{"origin":"nope","upload":[],"download":[]}]}"#,
+    )
+    .unwrap();
+    let out = orgseal(dir, &["policy", "check", "bad.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = text(&out.stdout);
+    assert!(lines.contains("keys[0] \"a\".secret") && lines.contains("sites[0].origin"), "{lines}");
+    assert!(!lines.contains("short"));
+}
