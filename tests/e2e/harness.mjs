@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXTENSION_DIR = process.env.ORGSEAL_EXTENSION_DIR ?? path.join(ROOT, 'target/orgseal-extension');
 const VENDOR_BIN = process.env.ORGSEAL_VENDOR_BIN ?? path.join(ROOT, 'target/debug/orgseal-vendor');
+export const CLI_BIN = process.env.ORGSEAL_CLI_BIN ?? path.join(ROOT, 'target/debug/orgseal');
 const CHROMIUM = '/usr/lib/chromium/chromium';
 
 // The id Chromium gives the extension: from the manifest's public key.

@@ -3,17 +3,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFile, rm } from 'node:fs/promises';
+import { writeFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN } from './harness.mjs';
 
 const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
-let plainSite, strictSite, browser, files, filesDir;
+let plainSite, strictSite, browser, files, filesDir, policy;
 
 before(async () => {
   plainSite = await startVendor({ csp: 'off' });
   strictSite = await startVendor(); // Content-Security-Policy: default-src 'self'
-  browser = await launch({ policy: validPolicy([plainSite.origin, strictSite.origin]) });
+  policy = validPolicy([plainSite.origin, strictSite.origin]);
+  browser = await launch({ policy });
   const text = await browser.popupText({ until: /Policy active/ });
   assert.match(text, /e2e-key/);
   const dir = (filesDir = await tempDir('orgseal-files-'));
@@ -169,4 +171,31 @@ test('files dropped on the page are sealed before the page sees them', async () 
     assert.ok(downloaded.equals(file.bytes), `${file.name}: downloaded bytes differ`);
     await import('node:fs/promises').then((fs) => fs.rm(path.join(browser.downloads, file.name)));
   }
+});
+
+test('the browser and the orgseal CLI read each other\'s files', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  const policyFile = path.join(filesDir, 'policy.json');
+  await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
+  // Sealed in the browser, opened by the CLI.
+  const file = files[3];
+  const id = await upload(page, site, file, 'form');
+  const opened = execFileSync(CLI_BIN, ['decrypt', '--policy', policyFile, path.join(site.dataDir, 'blobs', id), '-o', '-']);
+  assert.ok(opened.equals(file.bytes), 'the CLI should open what the browser sealed');
+  // Sealed by the CLI, stored on the site as is, opened by the browser on download.
+  const name = 'from-cli.bin';
+  const original = files[4];
+  const sealedPath = path.join(filesDir, 'from-cli.orgseal');
+  execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, original.path, '--name', name, '-o', sealedPath]);
+  const body = new FormData();
+  body.append('file', new Blob([await readFile(sealedPath)]), 'from-cli.orgseal');
+  const res = await fetch(`${site.origin}/api/files`, { method: 'POST', body });
+  assert.equal(res.status, 201);
+  const [cliId] = (await res.json()).ids;
+  await page.goto(site.origin + '/');
+  await page.click(`#files tbody tr[data-id="${cliId}"] a.download`);
+  const downloaded = await waitForDownload(browser.downloads, name);
+  assert.ok(downloaded.equals(original.bytes), 'the browser should open what the CLI sealed, under its sealed name');
+  await rm(path.join(browser.downloads, name));
 });

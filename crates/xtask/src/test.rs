@@ -76,7 +76,7 @@ pub fn run(args: &[String]) -> Result<()> {
             step(&mut tally, "cargo", &["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
         }
         build::extension()?;
-        step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor"], &[])?;
+        step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"], &[])?;
         let e2e_started = std::time::Instant::now();
         step(&mut tally, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &[])?;
         eprintln!("end-to-end tests took {:.1} s", e2e_started.elapsed().as_secs_f64());
