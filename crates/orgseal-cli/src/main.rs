@@ -78,6 +78,11 @@ enum Command {
         /// Overwrite an existing output file.
         #[arg(long)]
         force: bool,
+        /// Only plaintext bytes START to END (inclusive, as in HTTP ranges),
+        /// reading only the chunks that hold them; printed to standard output
+        /// unless -o says otherwise.
+        #[arg(long, value_name = "START-END", value_parser = parse_range)]
+        range: Option<(u64, u64)>,
     },
     /// Show what a sealed file says about itself.
     Inspect {
@@ -150,7 +155,12 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Encrypt { policy, input, output, name, force } => {
             encrypt(&policy, &input, output.as_deref(), name, force)
         }
-        Command::Decrypt { policy, input, output, force } => decrypt(&policy, &input, output.as_deref(), force),
+        Command::Decrypt { policy, input, output, force, range: None } => {
+            decrypt(&policy, &input, output.as_deref(), force)
+        }
+        Command::Decrypt { policy, input, output, force, range: Some(range) } => {
+            decrypt_range(&policy, &input, output.as_deref(), force, range)
+        }
         Command::Inspect { file, policy, json } => inspect(&file, policy.as_deref(), json),
     }
 }
@@ -323,6 +333,65 @@ fn decrypt(policy: &Path, input: &Path, output: Option<&Path>, force: bool) -> R
         eprintln!("opened {} (sealed with key \"{}\")", target.display(), start.key_label);
     }
     Ok(())
+}
+
+fn parse_range(text: &str) -> Result<(u64, u64), String> {
+    let (a, b) = text.split_once('-').ok_or("write the range as START-END, e.g. 0-1023")?;
+    let a: u64 = a.trim().parse().map_err(|_| format!("{a:?} is not a byte offset"))?;
+    let b: u64 = b.trim().parse().map_err(|_| format!("{b:?} is not a byte offset"))?;
+    if b < a {
+        return Err(format!("the range ends ({b}) before it starts ({a})"));
+    }
+    Ok((a, b))
+}
+
+fn decrypt_range(
+    policy: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    force: bool,
+    (first, last): (u64, u64),
+) -> Result<(), Failure> {
+    use orgseal_core::header::{ContentLayout, open_chunk};
+    use std::io::{Seek, SeekFrom};
+    let policy = load_policy(policy)?;
+    if is_dash(input) {
+        return Err(Failure::Usage("--range needs a file it can seek in, not standard input".into()));
+    }
+    let refused = |e: orgseal_core::Error| Failure::Refused(format!("{}: {e}", input.display()));
+    let mut file = std::fs::File::open(input).map_err(|e| Failure::Usage(format!("{}: {e}", input.display())))?;
+    let len = file.metadata()?.len();
+    let (start, _) = orgseal_core::io::read_prefix(&policy.ring, &mut file).map_err(|e| stream_failure(input, e))?;
+    let layout = ContentLayout::new(start.content_offset, len).map_err(refused)?;
+    if let Some(size) = start.metadata.size
+        && size != layout.plaintext_len
+    {
+        return Err(refused(orgseal_core::Error::SizeMismatch { expected: size, actual: layout.plaintext_len }));
+    }
+    let mut read_chunk = |k: u64| -> Result<Vec<u8>, Failure> {
+        let (offset, chunk_len) = layout.chunk(k);
+        let mut sealed = vec![0u8; chunk_len];
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(&mut sealed)?;
+        open_chunk(&start.content_key, &layout, k, &sealed).map_err(refused)
+    };
+    // The final chunk authenticates the length, so a cut file is refused here too.
+    read_chunk(layout.chunks - 1)?;
+    let end = last.checked_add(1).filter(|&e| e <= layout.plaintext_len).ok_or_else(|| {
+        Failure::Usage(format!("the range {first}-{last} is outside the file's {} bytes", layout.plaintext_len))
+    })?;
+    let (a, b) = layout.chunks_for(first, end).expect("range checked");
+    let target = output.unwrap_or(Path::new("-"));
+    files::write_atomically(target, force, |w| {
+        for k in a..=b {
+            let plain = read_chunk(k)?;
+            let chunk_start = k * 16384;
+            let from = first.saturating_sub(chunk_start) as usize;
+            let to = (end - chunk_start).min(plain.len() as u64) as usize;
+            w.write_all(&plain[from..to])?;
+        }
+        Ok(())
+    })
 }
 
 fn inspect(file: &Path, policy: Option<&Path>, json: bool) -> Result<(), Failure> {

@@ -156,3 +156,40 @@ fn io_adapters_round_trip_and_refuse_damage() {
         assert!(orgseal_core::io::open(&ring, &bad[..], std::io::sink()).is_err());
     }
 }
+
+#[test]
+fn any_chunk_opens_on_its_own_and_ranges_map_to_chunks() {
+    use orgseal_core::header::{ContentLayout, open_chunk};
+    let ring = ring();
+    for n in [0usize, 1, 16383, 16384, 16385, 3 * 16384 + 5] {
+        let pt = data(n);
+        let sealed = seal_bytes(ring.encrypt_key(), &meta("r", Some(n as u64)), &pt).unwrap();
+        let start = begin_open(&ring, &sealed).unwrap();
+        let layout = ContentLayout::new(start.content_offset, sealed.len() as u64).unwrap();
+        assert_eq!(layout.plaintext_len, n as u64);
+        assert_eq!(layout.chunks, n as u64 / 16384 + 1);
+        let mut joined = Vec::new();
+        for k in 0..layout.chunks {
+            let (off, len) = layout.chunk(k);
+            joined
+                .extend(open_chunk(&start.content_key, &layout, k, &sealed[off as usize..off as usize + len]).unwrap());
+        }
+        assert_eq!(joined, pt, "chunks joined for {n}");
+        // A chunk presented at another index fails.
+        if layout.chunks > 1 {
+            let (off, len) = layout.chunk(0);
+            let chunk0 = &sealed[off as usize..off as usize + len];
+            assert!(open_chunk(&start.content_key, &layout, 1, chunk0).is_err());
+        }
+        if n > 0 {
+            let (a, b) = layout.chunks_for(n as u64 - 1, n as u64).unwrap();
+            assert_eq!((a, b), ((n as u64 - 1) / 16384, (n as u64 - 1) / 16384));
+        }
+        assert!(layout.chunks_for(0, n as u64 + 1).is_none());
+        // A file cut at a chunk boundary has no final chunk.
+        if n >= 16384 {
+            let cut = start.content_offset + 16400;
+            assert!(ContentLayout::new(start.content_offset, cut).is_err());
+        }
+    }
+}
