@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod files;
+mod render;
 
 use clap::{Parser, Subcommand};
 use orgseal_core::header::Header;
@@ -104,6 +105,30 @@ enum PolicyCommand {
         /// The policy file.
         file: PathBuf,
     },
+    /// Render the file IT deploys for one browser and OS (it holds the secrets).
+    Render {
+        /// The policy file (checked first).
+        file: PathBuf,
+        /// Which browser.
+        #[arg(long, value_enum)]
+        browser: render::Browser,
+        /// Which operating system.
+        #[arg(long, value_enum)]
+        os: render::Os,
+        /// The extension's id (Chrome-style id, or the Firefox add-on id).
+        #[arg(long, value_name = "ID")]
+        extension_id: String,
+        /// Where to write (mode 0600); without it the file goes to standard
+        /// output, which must not be a terminal unless --show-secret is given.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Allow printing the rendered file, secrets included, to a terminal.
+        #[arg(long)]
+        show_secret: bool,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// A failure, with the exit code it maps to.
@@ -152,6 +177,17 @@ fn run(command: Command) -> Result<(), Failure> {
             keygen(&label, output.as_deref(), show_secret, force)
         }
         Command::Policy { command: PolicyCommand::Check { file } } => check(&file),
+        Command::Policy {
+            command: PolicyCommand::Render { file, browser, os, extension_id, output, show_secret, force },
+        } => {
+            load_policy(&file)?;
+            let value: serde_json::Value = serde_json::from_str(&read_policy_text(&file)?)
+                .map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
+            let rendered = render::render(&value, browser, os, &extension_id);
+            emit_secret(&rendered.text, output.as_deref(), show_secret, force)?;
+            eprintln!("deploy to: {}", rendered.destination);
+            Ok(())
+        }
         Command::Encrypt { policy, input, output, name, force } => {
             encrypt(&policy, &input, output.as_deref(), name, force)
         }
@@ -183,7 +219,14 @@ fn load_policy(path: &Path) -> Result<Policy, Failure> {
 fn keygen(label: &str, output: Option<&Path>, show_secret: bool, force: bool) -> Result<(), Failure> {
     let key = OrgKey::generate(label);
     let doc = PolicyDocument { keys: vec![KeyEntry::new(&key, true)], sites: vec![], fail_closed: true };
-    let text = policy_json(&doc)?;
+    emit_secret(&policy_json(&doc)?, output, show_secret, force)?;
+    eprintln!("key id {} (label \"{}\")", key.id(), key.label());
+    Ok(())
+}
+
+/// Writes text that holds secrets: to a 0600 file, or to standard output
+/// when that is not a terminal (or `--show-secret` says it may be).
+fn emit_secret(text: &str, output: Option<&Path>, show_secret: bool, force: bool) -> Result<(), Failure> {
     match output {
         Some(path) => {
             files::write_new(path, text.as_bytes(), force, true)?;
@@ -196,7 +239,6 @@ fn keygen(label: &str, output: Option<&Path>, show_secret: bool, force: bool) ->
         }
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
-    println!("key id {} (label \"{}\")", key.id(), key.label());
     Ok(())
 }
 
