@@ -193,3 +193,21 @@ fn any_chunk_opens_on_its_own_and_ranges_map_to_chunks() {
         }
     }
 }
+
+/// Writes the fuzzer's seed corpus (valid files under the fuzz target's fixed
+/// key) when ORGSEAL_FUZZ_SEEDS names a folder; otherwise does nothing but check
+/// the seeds open.
+#[test]
+fn fuzz_seeds() {
+    let key = OrgKey::from_bytes("fuzz", [7u8; 32]);
+    let ring = KeyRing::new(vec![OrgKey::from_bytes("fuzz", [7u8; 32])], 0);
+    let dir = std::env::var_os("ORGSEAL_FUZZ_SEEDS").map(std::path::PathBuf::from);
+    for n in [0usize, 5, 16384, 16390] {
+        let sealed = seal_bytes(&key, &meta("seed", Some(n as u64)), &data(n)).unwrap();
+        assert_eq!(open_bytes(&ring, &sealed).unwrap().1.len(), n);
+        if let Some(dir) = &dir {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("seed-{n}")), &sealed).unwrap();
+        }
+    }
+}
