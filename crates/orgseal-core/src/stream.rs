@@ -269,6 +269,13 @@ impl<A: ChunkAead> Encryptor<A> {
     /// Takes plaintext and appends every chunk it completes to `out`.
     pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         while !data.is_empty() {
+            if self.buf.is_empty() && data.len() >= CHUNK_LEN {
+                // Whole chunks go straight from the input, without a copy.
+                let (chunk, rest) = data.split_at(CHUNK_LEN);
+                self.seal(chunk, out)?;
+                data = rest;
+                continue;
+            }
             let take = (CHUNK_LEN - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
@@ -285,12 +292,19 @@ impl<A: ChunkAead> Encryptor<A> {
     }
 
     fn emit(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let buf = std::mem::take(&mut self.buf);
+        let res = self.seal(&buf, out);
+        self.buf = buf;
+        self.buf.zeroize();
+        self.buf.clear();
+        res
+    }
+
+    fn seal(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if self.index >= MAX_CHUNKS {
             return Err(Error::TooLong);
         }
-        self.aead.seal_chunk(&self.key.nonce(self.index), &self.buf, out);
-        self.buf.zeroize();
-        self.buf.clear();
+        self.aead.seal_chunk(&self.key.nonce(self.index), chunk, out);
         self.index += 1;
         Ok(())
     }
@@ -339,6 +353,13 @@ impl<A: ChunkAead> Decryptor<A> {
                 // More data follows a full chunk, so it is not the final one.
                 self.open_buffered(out)?;
             }
+            if self.buf.is_empty() && data.len() > SEALED_CHUNK_LEN {
+                // A whole chunk with more after it opens straight from the input.
+                let (chunk, rest) = data.split_at(SEALED_CHUNK_LEN);
+                self.open(chunk, out)?;
+                data = rest;
+                continue;
+            }
             let take = (SEALED_CHUNK_LEN - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
@@ -361,15 +382,22 @@ impl<A: ChunkAead> Decryptor<A> {
     }
 
     fn open_buffered(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let buf = std::mem::take(&mut self.buf);
+        let res = self.open(&buf, out);
+        self.buf = buf;
+        self.buf.clear();
+        res
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if self.index >= MAX_CHUNKS {
             return Err(Error::TooLong);
         }
         let before = out.len();
         self.aead
-            .open_chunk(&self.key.nonce(self.index), &self.buf, out)
+            .open_chunk(&self.key.nonce(self.index), sealed, out)
             .map_err(|TagMismatch| Error::Damaged { offset: self.chunk_offset(), chunk: self.index })?;
         self.plaintext_len += (out.len() - before) as u64;
-        self.buf.clear();
         self.index += 1;
         Ok(())
     }
