@@ -3,7 +3,9 @@
 //! - `cargo xtask build`: the extension (WASM core + JS) into target/orgseal-extension/
 //! - `cargo xtask demo`: vendor site + extension + a demo policy in Chromium
 //! - `cargo xtask test`: every check CI runs, installing what is missing first
+//! - `cargo xtask bench`: file-to-file figures against rage, and peak RSS
 
+mod bench;
 mod build;
 mod demo;
 mod setup;
@@ -19,8 +21,9 @@ fn main() -> std::process::ExitCode {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
         Some("setup") => setup::all(),
+        Some("bench") => bench::run_bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <build|demo|test|setup>");
+            eprintln!("usage: cargo xtask <build|demo|test|bench|setup>");
             return std::process::ExitCode::from(2);
         }
     };
