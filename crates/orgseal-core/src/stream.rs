@@ -21,6 +21,7 @@ use crate::primitives::{
     CHUNK_LEN, COMMITMENT_LEN, KEY_LEN, NONCE_LEN, SALT_LEN, SEALED_CHUNK_LEN, TAG_LEN, hkdf_expand_sha512,
     random_bytes,
 };
+use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use subtle::ConstantTimeEq;
@@ -65,10 +66,12 @@ impl std::fmt::Debug for AesGcmChunks {
 impl ChunkAead for AesGcmChunks {
     fn seal_chunk(&self, nonce: &[u8; NONCE_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
         let start = out.len();
-        out.extend_from_slice(plaintext);
+        out.resize(start + plaintext.len(), 0);
+        // Encrypt from the input straight into the output: one pass, no copy.
+        let buf = InOutBuf::new(plaintext, &mut out[start..]).expect("same lengths");
         let tag = self
             .0
-            .encrypt_inout_detached(&Nonce::from(*nonce), &[], (&mut out[start..]).into())
+            .encrypt_inout_detached(&Nonce::from(*nonce), &[], buf)
             .expect("a chunk is far below AES-GCM's length limit");
         out.extend_from_slice(&tag);
     }
@@ -78,10 +81,11 @@ impl ChunkAead for AesGcmChunks {
             return Err(TagMismatch);
         }
         let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
-        let start = out.len();
-        out.extend_from_slice(ct);
         let tag = Tag::try_from(tag).map_err(|_| TagMismatch)?;
-        let res = self.0.decrypt_inout_detached(&Nonce::from(*nonce), &[], (&mut out[start..]).into(), &tag);
+        let start = out.len();
+        out.resize(start + ct.len(), 0);
+        let buf = InOutBuf::new(ct, &mut out[start..]).expect("same lengths");
+        let res = self.0.decrypt_inout_detached(&Nonce::from(*nonce), &[], buf, &tag);
         if res.is_err() {
             out[start..].zeroize();
             out.truncate(start);
