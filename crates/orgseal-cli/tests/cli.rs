@@ -179,3 +179,30 @@ fn range_reads_only_what_is_asked() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+/// The core's known-answer files, through the CLI: exit 0 with the stated
+/// digest, or exit 1 and no output.
+#[test]
+fn the_shared_vector_files() {
+    let d = tempdir("vectors");
+    let dir = &d.0;
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/orgseal");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(vectors.join("vectors.json")).unwrap()).unwrap();
+    let policy = serde_json::json!({
+        "keys": [{"label": "test-vectors", "secret": doc["key_base64url"], "encrypt": true}],
+        "sites": [],
+    });
+    std::fs::write(dir.join("p.json"), policy.to_string()).unwrap();
+    for v in doc["vectors"].as_array().unwrap() {
+        let file = vectors.join(v["file"].as_str().unwrap());
+        let out = orgseal(dir, &["decrypt", "--policy", "p.json", file.to_str().unwrap(), "-o", "-"]);
+        if v["expect"] == "open" {
+            assert!(out.status.success(), "{}: {}", v["file"], text(&out.stderr));
+            use sha2::Digest;
+            assert_eq!(hex(&sha2::Sha256::digest(&out.stdout)), v["sha256"].as_str().unwrap(), "{}", v["file"]);
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{}: {}", v["file"], text(&out.stderr));
+            assert!(out.stdout.is_empty(), "{}", v["file"]);
+        }
+    }
+}
