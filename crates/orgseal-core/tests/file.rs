@@ -211,3 +211,33 @@ fn fuzz_seeds() {
         }
     }
 }
+
+#[test]
+fn dropped_duplicated_and_swapped_chunks_are_refused() {
+    let ring = ring();
+    let pt = data(3 * 16384 + 77);
+    let sealed = seal_bytes(ring.encrypt_key(), &meta("c", None), &pt).unwrap();
+    let start = begin_open(&ring, &sealed).unwrap();
+    let off = start.content_offset as usize;
+    let chunk = |k: usize| &sealed[off + k * 16400..(off + (k + 1) * 16400).min(sealed.len())];
+    let with = |order: &[usize]| {
+        let mut f = sealed[..off].to_vec();
+        for &k in order {
+            f.extend_from_slice(chunk(k));
+        }
+        f
+    };
+    assert_eq!(open_bytes(&ring, &with(&[0, 1, 2, 3])).unwrap().1, pt, "the original order opens");
+    for order in [
+        &[0, 2, 3][..],
+        &[1, 2, 3],
+        &[0, 1, 2],
+        &[0, 0, 1, 2, 3],
+        &[0, 1, 1, 2, 3],
+        &[1, 0, 2, 3],
+        &[0, 2, 1, 3],
+        &[0, 1, 3],
+    ] {
+        assert!(open_bytes(&ring, &with(order)).is_err(), "chunks in order {order:?} must not open");
+    }
+}
