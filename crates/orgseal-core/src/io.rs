@@ -35,21 +35,14 @@ pub fn seal<R: Read, W: Write>(
     let start = begin_seal(key, metadata)?;
     output.write_all(&start.prefix)?;
     let mut sealer = content_sealer(start.content_key);
-    let mut buf = vec![0u8; STEP];
     let mut out = Vec::with_capacity(STEP + 1024);
     let mut total = 0u64;
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        total += n as u64;
+    pump(&mut input, |piece| {
+        total += piece.len() as u64;
         out.clear();
-        sealer.push(&buf[..n], &mut out)?;
-        output.write_all(&out)?;
-    }
+        sealer.push(piece, &mut out)?;
+        Ok(output.write_all(&out)?)
+    })?;
     out.clear();
     sealer.finish(&mut out)?;
     output.write_all(&out)?;
@@ -86,24 +79,30 @@ pub fn read_prefix<R: Read>(ring: &KeyRing, input: &mut R) -> Result<(OpenStart,
 pub fn open<R: Read, W: Write>(ring: &KeyRing, mut input: R, mut output: W) -> Result<Metadata, StreamError> {
     let (start, _) = read_prefix(ring, &mut input)?;
     let mut opener = ContentOpener::new(&start);
-    let mut buf = vec![0u8; STEP];
     let mut out = Vec::with_capacity(STEP);
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
+    pump(&mut input, |piece| {
         out.clear();
-        opener.push(&buf[..n], &mut out)?;
-        output.write_all(&out)?;
-    }
+        opener.push(piece, &mut out)?;
+        Ok(output.write_all(&out)?)
+    })?;
     out.clear();
     opener.finish(&mut out)?;
     output.write_all(&out)?;
     output.flush()?;
     Ok(start.metadata)
+}
+
+/// Feeds `input` to `f` in pieces of at most [`STEP`] bytes until it ends.
+fn pump<R: Read>(input: &mut R, mut f: impl FnMut(&[u8]) -> Result<(), StreamError>) -> Result<(), StreamError> {
+    let mut buf = vec![0u8; STEP];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => f(&buf[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn read_full<R: Read>(input: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
