@@ -427,7 +427,7 @@ fn decrypt_range(
     files::write_atomically(target, force, |w| {
         for k in a..=b {
             let plain = read_chunk(k)?;
-            let chunk_start = k * 16384;
+            let chunk_start = k * orgseal_core::primitives::CHUNK_LEN as u64;
             let from = first.saturating_sub(chunk_start) as usize;
             let to = (end - chunk_start).min(plain.len() as u64) as usize;
             w.write_all(&plain[from..to])?;
@@ -445,14 +445,17 @@ fn inspect(file: &Path, policy: Option<&Path>, json: bool) -> Result<(), Failure
     })?;
     let header = Header::parse(&first).map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
     let content = len.saturating_sub(header.prefix_len() as u64);
-    let chunks = content.div_ceil(16400).max(1);
+    // The same layout rules the readers use; a file without its final chunk says so.
+    let layout = orgseal_core::header::ContentLayout::new(header.prefix_len() as u64, len)
+        .map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
+    let chunks = layout.chunks;
     let mut out = serde_json::json!({
         "version": 1,
         "keyId": header.key_id.to_string(),
         "metaLength": header.meta_len,
         "contentLength": content,
         "chunks": chunks,
-        "plaintextLength": content.saturating_sub(16 * chunks),
+        "plaintextLength": layout.plaintext_len,
     });
     if let Some(policy) = policy {
         let policy = load_policy(policy)?;

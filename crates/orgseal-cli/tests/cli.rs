@@ -205,4 +205,13 @@ fn the_shared_vector_files() {
             assert!(out.stdout.is_empty(), "{}", v["file"]);
         }
     }
+    // inspect reads the layout with the same rules: a missing final chunk is refused.
+    let cut = vectors.join("fail_truncated_final_chunk.orgseal");
+    let out = orgseal(dir, &["inspect", cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("truncated"), "{}", text(&out.stderr));
+    let whole = vectors.join("valid_16384_bytes.orgseal");
+    let out = orgseal(dir, &["inspect", whole.to_str().unwrap(), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((info["chunks"].as_u64(), info["plaintextLength"].as_u64()), (Some(2), Some(16384)));
 }

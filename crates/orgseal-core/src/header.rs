@@ -251,14 +251,11 @@ pub fn seal_bytes(key: &OrgKey, metadata: &Metadata, plaintext: &[u8]) -> Result
 
 /// Opens a whole file in memory (tests, small files).
 pub fn open_bytes(ring: &KeyRing, file: &[u8]) -> Result<(Metadata, Vec<u8>), Error> {
-    let header = Header::parse(file)?;
-    if file.len() < header.prefix_len() {
-        return Err(Error::ShortFile { expected: header.prefix_len() as u64, actual: file.len() as u64 });
-    }
+    // begin_open checks the header and that the whole prefix is present.
     let start = begin_open(ring, file)?;
     let mut opener = ContentOpener::new(&start);
     let mut out = Vec::new();
-    opener.push(&file[header.prefix_len()..], &mut out)?;
+    opener.push(&file[start.content_offset as usize..], &mut out)?;
     opener.finish(&mut out)?;
     Ok((start.metadata, out))
 }

@@ -2,7 +2,7 @@
 //! Valid ones must open to the stated digest and re-seal byte for byte from
 //! their salt; invalid ones must fail.
 
-use orgseal_core::stream::{Encryptor, MESSAGE_HEADER_LEN, MessageKeys, begin_message_with_salt, open_message};
+use orgseal_core::stream::{Encryptor, MessageKeys, begin_message_with_salt, open_message};
 use serde_json::Value;
 use sha2::{Digest, Sha512};
 use std::io::Read;
@@ -59,7 +59,6 @@ fn all_35_vectors() {
                 enc.finish(&mut resealed).unwrap();
                 assert_eq!(resealed.len(), ct.len(), "tc {id} sealed length");
                 assert!(resealed == ct, "tc {id}: re-sealing differs from the vector");
-                assert_eq!(MESSAGE_HEADER_LEN, 56);
             }
             "invalid" => {
                 invalid += 1;
