@@ -9,7 +9,6 @@ import { loadCore, PolicyState } from '../lib/wasm.js';
 import { toBase64, fromBase64 } from '../lib/bytes.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const EXT_ORIGIN = new URL(api.runtime.getURL('')).origin;
 const SEALER_URL = api.runtime.getURL('extension/sealer/sealer.html');
 const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 
@@ -26,7 +25,14 @@ const tokens = {
   async set(token, value) {
     await api.storage.session.set({ [`sealer:${token}`]: value });
   },
+  // A tab's tokens go with the tab, so the store does not grow for the whole session.
+  async dropTab(tabId) {
+    const all = await api.storage.session.get(null);
+    const stale = Object.keys(all).filter((k) => k.startsWith('sealer:') && all[k]?.tabId === tabId);
+    if (stale.length) await api.storage.session.remove(stale);
+  },
 };
+api.tabs?.onRemoved.addListener((tabId) => tokens.dropTab(tabId).catch(() => {}));
 const ownDownloads = new Map(); // blob URL → file name we save it under
 
 async function loadPolicy() {
@@ -106,7 +112,7 @@ const handlers = {
         reason: `the OrgSeal policy is invalid (${status.problems[0] ?? 'unknown problem'}); ask IT to fix it`,
       };
     }
-    return { mode: 'seal', sealNames: site.sealNames, sealerUrl: SEALER_URL };
+    return { mode: 'seal', sealerUrl: SEALER_URL };
   },
 
   // Content script: a one-time token for the sealer frame it is about to open.

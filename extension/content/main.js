@@ -17,24 +17,18 @@
   const held = []; // actions replayed when busy drops to 0
   let nextId = 1;
 
-  async function siteConfig() {
-    if (config?.mode === 'seal') return config;
-    try {
-      const res = await api.runtime.sendMessage({ type: 'site-config' });
-      config = res?.ok ? res.value : { mode: 'off' };
-    } catch {
-      config = { mode: 'off' };
-    }
-    return config;
-  }
-  // Ask early so the first pick does not wait.
-  siteConfig();
-
   async function ask(msg) {
     const res = await api.runtime.sendMessage(msg);
     if (!res?.ok) throw new Error(res?.error?.message ?? 'the OrgSeal extension did not answer');
     return res.value;
   }
+
+  async function siteConfig() {
+    if (config?.mode !== 'seal') config = await ask({ type: 'site-config' }).catch(() => ({ mode: 'off' }));
+    return config;
+  }
+  // Ask early so the first pick does not wait.
+  siteConfig();
 
   // Opens the hidden sealer frame and its MessageChannel. Resolves to
   // {port, calls} once the frame reports ready; on any failure the frame is
