@@ -154,6 +154,16 @@ fn stream_failure(what: &Path, e: StreamError) -> Failure {
     }
 }
 
+/// As [`stream_failure`], with the policy at hand: an unknown key is named
+/// together with the keys the policy holds, and what IT must do.
+fn open_failure(what: &Path, ring: &orgseal_core::KeyRing, e: StreamError) -> Failure {
+    match e {
+        StreamError::Refused(e) => Failure::Refused(format!("{}: {}", what.display(), ring.explain(&e))),
+        StreamError::Io(e) => Failure::Usage(format!("{}: {e}", what.display())),
+        other => Failure::Usage(format!("{}: {other}", what.display())),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -358,7 +368,7 @@ fn decrypt(policy: &Path, input: &Path, output: Option<&Path>, force: bool) -> R
     let policy = load_policy(policy)?;
     let mut reader = open_input(input)?;
     let (start, prefix) =
-        orgseal_core::io::read_prefix(&policy.ring, &mut reader).map_err(|e| stream_failure(input, e))?;
+        orgseal_core::io::read_prefix(&policy.ring, &mut reader).map_err(|e| open_failure(input, &policy.ring, e))?;
     let sealed_name = files::safe_name(&start.metadata.name);
     let target = match output {
         Some(o) if is_dash(o) => PathBuf::from("-"),
@@ -369,7 +379,7 @@ fn decrypt(policy: &Path, input: &Path, output: Option<&Path>, force: bool) -> R
     // Feed the prefix back in front of the rest of the input.
     let whole = std::io::Cursor::new(prefix).chain(reader);
     files::write_atomically(&target, force, |w| {
-        orgseal_core::io::open(&policy.ring, whole, w).map(|_| ()).map_err(|e| stream_failure(input, e))
+        orgseal_core::io::open(&policy.ring, whole, w).map(|_| ()).map_err(|e| open_failure(input, &policy.ring, e))
     })?;
     if !is_dash(&target) {
         eprintln!("opened {} (sealed with key \"{}\")", target.display(), start.key_label);
@@ -403,7 +413,8 @@ fn decrypt_range(
     let refused = |e: orgseal_core::Error| Failure::Refused(format!("{}: {e}", input.display()));
     let mut file = std::fs::File::open(input).map_err(|e| Failure::Usage(format!("{}: {e}", input.display())))?;
     let len = file.metadata()?.len();
-    let (start, _) = orgseal_core::io::read_prefix(&policy.ring, &mut file).map_err(|e| stream_failure(input, e))?;
+    let (start, _) =
+        orgseal_core::io::read_prefix(&policy.ring, &mut file).map_err(|e| open_failure(input, &policy.ring, e))?;
     let layout = ContentLayout::new(start.content_offset, len).map_err(refused)?;
     if let Some(size) = start.metadata.size
         && size != layout.plaintext_len
@@ -420,7 +431,12 @@ fn decrypt_range(
     // The final chunk authenticates the length, so a cut file is refused here too.
     read_chunk(layout.chunks - 1)?;
     let end = last.checked_add(1).filter(|&e| e <= layout.plaintext_len).ok_or_else(|| {
-        Failure::Usage(format!("the range {first}-{last} is outside the file's {} bytes", layout.plaintext_len))
+        let holds = match layout.plaintext_len {
+            0 => "it is empty".to_string(),
+            1 => "it holds 1 byte, offset 0".to_string(),
+            n => format!("it holds {n} bytes, offsets 0-{}", n - 1),
+        };
+        Failure::Usage(format!("the range {first}-{last} is outside the file: {holds}"))
     })?;
     let (a, b) = layout.chunks_for(first, end).expect("range checked");
     let target = output.unwrap_or(Path::new("-"));
@@ -461,7 +477,7 @@ fn inspect(file: &Path, policy: Option<&Path>, json: bool) -> Result<(), Failure
         let policy = load_policy(policy)?;
         let mut whole = std::io::Cursor::new(first.to_vec()).chain(reader);
         let (start, _) =
-            orgseal_core::io::read_prefix(&policy.ring, &mut whole).map_err(|e| stream_failure(file, e))?;
+            orgseal_core::io::read_prefix(&policy.ring, &mut whole).map_err(|e| open_failure(file, &policy.ring, e))?;
         out["keyLabel"] = start.key_label.clone().into();
         out["metadata"] = serde_json::to_value(&start.metadata).map_err(|e| Failure::Usage(e.to_string()))?;
     }
@@ -474,7 +490,8 @@ fn inspect(file: &Path, policy: Option<&Path>, json: bool) -> Result<(), Failure
             println!("key label       {label}");
         }
         println!("metadata length {}", header.meta_len);
-        println!("content length  {content} ({chunks} chunks, {} bytes of plaintext)", out["plaintextLength"]);
+        let plural = if chunks == 1 { "" } else { "s" };
+        println!("content length  {content} ({chunks} chunk{plural}, {} bytes of plaintext)", out["plaintextLength"]);
         if let Some(meta) = out.get("metadata") {
             println!("name            {}", meta["name"].as_str().unwrap_or_default());
             println!("type            {}", meta["type"].as_str().unwrap_or_default());

@@ -188,11 +188,11 @@ fn the_shared_vector_files() {
     let dir = &d.0;
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/orgseal");
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(vectors.join("vectors.json")).unwrap()).unwrap();
-    let policy = serde_json::json!({
-        "keys": [{"label": "test-vectors", "secret": doc["key_base64url"], "encrypt": true}],
-        "sites": [],
-    });
-    std::fs::write(dir.join("p.json"), policy.to_string()).unwrap();
+    // The committed policy holds the public test key (the snapshot cases use it too).
+    let policy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(vectors.join("policy.json")).unwrap()).unwrap();
+    assert_eq!(policy["keys"][0]["secret"], doc["key_base64url"]);
+    std::fs::copy(vectors.join("policy.json"), dir.join("p.json")).unwrap();
     for v in doc["vectors"].as_array().unwrap() {
         let file = vectors.join(v["file"].as_str().unwrap());
         let out = orgseal(dir, &["decrypt", "--policy", "p.json", file.to_str().unwrap(), "-o", "-"]);

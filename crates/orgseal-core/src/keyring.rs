@@ -142,4 +142,22 @@ impl KeyRing {
     pub fn keys(&self) -> &[OrgKey] {
         &self.keys
     }
+
+    /// The message for `error` when this ring is the policy at hand: for an
+    /// unknown key it lists the keys the policy does hold (labels and ids) and
+    /// says that IT must add the missing one; other errors keep their message.
+    pub fn explain(&self, error: &crate::Error) -> String {
+        match error {
+            crate::Error::UnknownKey { key_id } => {
+                let held: Vec<String> = self.keys.iter().map(|k| format!("\"{}\" ({})", k.label, k.id)).collect();
+                format!(
+                    "sealed with key {key_id}, which this policy does not hold (it holds {}): \
+                     ask IT to add the key with id {key_id} to the policy (an older key dropped at rotation \
+                     must be restored to open files sealed with it)",
+                    held.join(", ")
+                )
+            }
+            other => other.to_string(),
+        }
+    }
 }

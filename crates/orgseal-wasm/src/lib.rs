@@ -156,7 +156,8 @@ impl PolicyState {
     #[wasm_bindgen(js_name = beginOpen)]
     pub fn begin_open(&self, prefix: &[u8]) -> Result<JsValue, JsValue> {
         let p = self.valid()?;
-        let start = header::begin_open(&p.ring, prefix).map_err(core_error)?;
+        // With the policy at hand, an unknown key names the keys it does hold.
+        let start = header::begin_open(&p.ring, prefix).map_err(|e| js_error(error_code(&e), &p.ring.explain(&e)))?;
         let obj = js_sys::Object::new();
         set(&obj, "name", &start.metadata.name.as_str().into());
         set(&obj, "type", &start.metadata.mime.as_str().into());
