@@ -25,7 +25,11 @@ try {
   const page = browser.page;
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
-  await page.goto(origin + '/');
+  await page.goto(origin + '/login');
+  await page.fill('#username', process.env.ORGSEAL_DEMO_USER);
+  await page.fill('#password', process.env.ORGSEAL_DEMO_PASSWORD);
+  await Promise.all([page.waitForURL(origin + '/'), page.click('#login-submit')]);
+  console.log(`signed in to the site as ${process.env.ORGSEAL_DEMO_USER}`);
   const t0 = Date.now();
   await page.setInputFiles('#form-file', path.join(dir, name));
   await Promise.all([page.waitForURL(origin + '/'), page.click('#form-submit')]);

@@ -2,7 +2,7 @@
 // policy written where Chromium reads it (/etc/chromium/policies/managed, in a
 // private mount namespace so the host's /etc is never touched), and Chromium
 // with the real unpacked extension, driven as a person would use it.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, chmod } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,9 +32,42 @@ export function newSecret() {
   return randomBytes(32).toString('base64url');
 }
 
-// Starts orgseal-vendor on a free port; resolves to {origin, dataDir, stop()}.
+// The site's test account (the site asks for a login like real file sites).
+export const USER = 'alice';
+const PASSWORD = 'correct horse battery';
+
+// Session cookie and CSRF token of a fresh login, done from node.
+async function apiSession(origin) {
+  const cookies = new Map();
+  const keep = (res) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const at = pair.indexOf('=');
+      cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+  };
+  const cookie = () => [...cookies].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; ');
+  let res = await fetch(`${origin}/login`);
+  keep(res);
+  const token = (await res.text()).match(/name="_csrf" value="([^"]+)"/)[1];
+  res = await fetch(`${origin}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: USER, password: PASSWORD, _csrf: token }),
+  });
+  if (res.status !== 303) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  keep(res);
+  res = await fetch(`${origin}/`, { headers: { cookie: cookie() } });
+  const csrf = (await res.text()).match(/name="csrf-token" content="([^"]+)"/)[1];
+  return { cookie: cookie(), csrf };
+}
+
+// Starts orgseal-vendor on a free port with one user; resolves to
+// {origin, dataDir, open(page), signIn(page), apiUpload(bytes, name), blobs(), stop()}.
 export async function startVendor({ csp } = {}) {
   const dataDir = await tempDir('orgseal-vendor-');
+  execFileSync(VENDOR_BIN, ['user', 'add', USER, '--data', dataDir], { input: `${PASSWORD}\n` });
   const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
   if (csp !== undefined) args.push('--csp', csp);
   const child = spawn(VENDOR_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -50,9 +83,30 @@ export async function startVendor({ csp } = {}) {
   return {
     origin,
     dataDir,
+    // Signs in through the login page; the page ends on the file list.
+    async signIn(page) {
+      await page.goto(origin + '/login');
+      await page.fill('#username', USER);
+      await page.fill('#password', PASSWORD);
+      await Promise.all([page.waitForURL(origin + '/'), page.click('#login-submit')]);
+    },
+    // Opens the file list, signing in first if the site asks for it.
+    async open(page) {
+      await page.goto(origin + '/');
+      if (page.url().startsWith(origin + '/login')) await this.signIn(page);
+    },
+    // Uploads bytes through the API from outside the browser (as a script would).
+    async apiUpload(bytes, name) {
+      const { cookie, csrf } = await apiSession(origin);
+      const body = new FormData();
+      body.append('file', new Blob([bytes]), name);
+      const res = await fetch(`${origin}/api/files`, { method: 'POST', body, headers: { cookie, 'x-csrf-token': csrf } });
+      if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+      return (await res.json()).ids;
+    },
     async blobs() {
       const dir = path.join(dataDir, 'blobs');
-      const names = existsSync(dir) ? await readdir(dir) : [];
+      const names = existsSync(dir) ? (await readdir(dir)).filter((n) => !n.includes('#')) : [];
       return Promise.all(names.map(async (n) => ({ id: n, bytes: await readFile(path.join(dir, n)) })));
     },
     async blob(id) {

@@ -26,7 +26,7 @@ test('no policy installed: uploads go through unchanged and the popup says so', 
     assert.match(text, /No OrgSeal policy is installed/);
     const file = await sampleFile(20000);
     const page = browser.page;
-    await page.goto(site.origin + '/');
+    await site.open(page);
     await page.setInputFiles('#form-file', file.path);
     await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
     await page.waitForSelector('#files tbody tr');
@@ -59,7 +59,7 @@ test('a policy with a malformed key: nothing is uploaded from the file input, th
     const page = browser.page;
     const warnings = [];
     page.on('console', (m) => warnings.push(m.text()));
-    await page.goto(site.origin + '/');
+    await site.open(page);
     // Classic form.
     await page.setInputFiles('#form-file', file.path);
     await page.waitForFunction(() => !document.documentElement.dataset.orgsealBusy);

@@ -37,7 +37,7 @@ after(async () => {
 
 // Uploads through the page as a person does; returns the new file's id.
 async function upload(page, site, file, how) {
-  await page.goto(site.origin + '/');
+  await site.open(page);
   const ids = () => page.$$eval('#files tbody tr', (rows) => rows.map((r) => r.dataset.id));
   const before = await ids();
   if (how === 'form') {
@@ -111,7 +111,7 @@ test('a sealed download that fails to open is not saved, and the popup says why'
 test('a page keeps sealing after the browser stops the idle service worker', async () => {
   const site = strictSite;
   const page = browser.page;
-  await page.goto(site.origin + '/');
+  await site.open(page);
   const [first, second] = [files[1], files[3]];
   // The first pick opens the sealer frame, which claims its token.
   await page.setInputFiles('#fetch-file', first.path);
@@ -153,7 +153,7 @@ async function dropFiles(page, selector, paths) {
 test('files dropped on the page are sealed before the page sees them', async () => {
   const site = strictSite;
   const page = browser.page;
-  await page.goto(site.origin + '/');
+  await site.open(page);
   const dropped = [files[2], files[4]];
   await Promise.all([page.waitForEvent('load'), dropFiles(page, '#drop-zone', dropped.map((f) => f.path))]);
   await page.waitForFunction(() => document.querySelectorAll('#files tbody tr').length >= 2);
@@ -188,11 +188,7 @@ test('the browser and the orgseal CLI read each other\'s files', async () => {
   const original = files[4];
   const sealedPath = path.join(filesDir, 'from-cli.orgseal');
   execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, original.path, '--name', name, '-o', sealedPath]);
-  const body = new FormData();
-  body.append('file', new Blob([await readFile(sealedPath)]), 'from-cli.orgseal');
-  const res = await fetch(`${site.origin}/api/files`, { method: 'POST', body });
-  assert.equal(res.status, 201);
-  const [cliId] = (await res.json()).ids;
+  const [cliId] = await site.apiUpload(await readFile(sealedPath), 'from-cli.orgseal');
   await page.goto(site.origin + '/');
   await page.click(`#files tbody tr[data-id="${cliId}"] a.download`);
   const downloaded = await waitForDownload(browser.downloads, name);

@@ -1,67 +1,110 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod db;
+pub mod store;
+
+use auth::{CSRF_HEADER, LOGIN_CSRF_COOKIE, same_token};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use axum_extra::extract::CookieJar;
+use db::{Db, FileRecord, SessionUser, now_ms};
+use futures_util::{StreamExt, TryStreamExt};
+use headers::HeaderMapExt;
+use serde::Deserialize;
+use std::ops::Bound;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
+use store::{Blobs, StoreKind};
 
 /// How the site runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Folder holding `blobs/` and `meta/`.
+    /// Folder holding the database (and the blobs, unless `store` says otherwise).
     pub data: PathBuf,
+    /// Where blobs go; `None` means `DATA/blobs` on local disk.
+    pub store: Option<String>,
     /// The Content-Security-Policy header, if any.
     pub csp: Option<String>,
-    /// Largest accepted upload.
+    /// Largest accepted upload request, in bytes.
     pub max_upload: u64,
-}
-
-/// What the site records about a stored file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// Random id.
-    pub id: String,
-    /// The name the browser sent.
-    pub name: String,
-    /// Stored bytes.
-    pub size: u64,
-    /// Upload time, milliseconds since the Unix epoch.
-    pub uploaded_ms: u64,
+    /// Refuse uploads that do not start with the OrgSeal header (422).
+    pub require_sealed: bool,
+    /// The site is served to browsers over https (behind a TLS proxy): cookies
+    /// get the Secure flag.
+    pub https: bool,
 }
 
 struct App {
     config: Config,
+    db: Db,
+    blobs: Blobs,
 }
 
 type Shared = Arc<App>;
 
-/// Serves the site on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(config.data.join("blobs")).await?;
-    tokio::fs::create_dir_all(config.data.join("meta")).await?;
-    tokio::fs::create_dir_all(config.data.join("tmp")).await?;
-    axum::serve(listener, router(config)).await?;
-    Ok(())
+/// A site ready to serve: database open, blob store open and cleaned.
+#[derive(Clone)]
+pub struct Site(Shared);
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site").field("data", &self.0.config.data).finish_non_exhaustive()
+    }
+}
+
+impl Site {
+    /// Serves on `listener` until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        axum::serve(listener, router(self.0)).await?;
+        Ok(())
+    }
+}
+
+/// Opens the database and the blob store, and removes what a crash left
+/// behind (partial uploads, blobs no record names).
+pub async fn open(config: Config) -> anyhow::Result<Site> {
+    open_app(config).await.map(Site)
+}
+
+async fn open_app(config: Config) -> anyhow::Result<Shared> {
+    let db = Db::open(&config.data).await?;
+    let kind = match &config.store {
+        None => StoreKind::Local(config.data.join("blobs")),
+        Some(url) if url.starts_with("s3://") => StoreKind::S3(url.clone()),
+        Some(url) => match url.strip_prefix("file://") {
+            Some(dir) => StoreKind::Local(PathBuf::from(dir)),
+            None => anyhow::bail!("--store takes s3://BUCKET[/PREFIX] or file:///FOLDER, not {url:?}"),
+        },
+    };
+    let blobs = Blobs::open(kind)?;
+    let removed = blobs.remove_orphans(&db).await?;
+    if removed > 0 {
+        eprintln!("orgseal-vendor: removed {removed} partial or unrecorded blob(s) left by an earlier run");
+    }
+    db.expire_sessions().await?;
+    Ok(Arc::new(App { config, db, blobs }))
 }
 
 /// The site's routes.
-pub fn router(config: Config) -> Router {
-    let limit = usize::try_from(config.max_upload).unwrap_or(usize::MAX);
-    let csp = config.csp.clone();
-    let app = Arc::new(App { config });
+fn router(app: Shared) -> Router {
+    let limit = usize::try_from(app.config.max_upload).unwrap_or(usize::MAX);
+    let csp = app.config.csp.clone();
     Router::new()
         .route("/", get(index))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
         .route("/static/app.js", get(app_js))
         .route("/static/site.css", get(site_css))
         .route("/upload", post(form_upload))
+        .route("/files/{id}/delete", post(form_delete))
         .route("/api/files", post(api_upload).get(api_list))
+        .route("/api/files/{id}", axum::routing::delete(api_delete))
         .route("/api/files/{id}/content", get(download))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
@@ -72,24 +115,41 @@ pub fn router(config: Config) -> Router {
                     res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
                 }
                 res.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+                res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
                 res
             }
         }))
         .with_state(app)
 }
 
+/// An error answer: a status and a sentence saying what went wrong.
+#[derive(Debug)]
 struct AppError(StatusCode, String);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.0, self.1).into_response()
+        (self.0, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], self.1 + "\n").into_response()
     }
 }
 
-impl From<std::io::Error> for AppError {
-    fn from(e: std::io::Error) -> Self {
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError(StatusCode::INTERNAL_SERVER_ERROR, format!("database error: {e}"))
+    }
+}
+
+impl From<object_store::Error> for AppError {
+    fn from(e: object_store::Error) -> Self {
         AppError(StatusCode::INTERNAL_SERVER_ERROR, format!("storage error: {e}"))
     }
+}
+
+fn not_found() -> AppError {
+    AppError(StatusCode::NOT_FOUND, "no such file".into())
+}
+
+fn forbidden_csrf() -> AppError {
+    AppError(StatusCode::FORBIDDEN, "missing or wrong CSRF token: reload the page and try again".into())
 }
 
 fn new_id() -> String {
@@ -98,17 +158,79 @@ fn new_id() -> String {
     hex::encode(b)
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// The signed-in user, or 401 for API calls.
+async fn api_user(app: &App, jar: &CookieJar) -> Result<SessionUser, AppError> {
+    auth::current_user(&app.db, jar)
+        .await?
+        .ok_or_else(|| AppError(StatusCode::UNAUTHORIZED, "not signed in: sign in at /login".into()))
 }
 
-/// Streams every `file` field to disk; a blob becomes visible (its record
-/// written) only once it is complete.
-async fn store_files(app: &App, mut multipart: Multipart) -> Result<Vec<FileRecord>, AppError> {
+/// The signed-in user whose request carries the session's CSRF token in the
+/// `X-CSRF-Token` header.
+async fn api_user_csrf(app: &App, jar: &CookieJar, headers: &HeaderMap) -> Result<SessionUser, AppError> {
+    let user = api_user(app, jar).await?;
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !same_token(sent, &user.csrf) {
+        return Err(forbidden_csrf());
+    }
+    Ok(user)
+}
+
+/// The signed-in user for a page, or a redirect to the login page.
+async fn page_user(app: &App, jar: &CookieJar) -> Result<Result<SessionUser, Redirect>, AppError> {
+    Ok(auth::current_user(&app.db, jar).await?.ok_or_else(|| Redirect::to("/login")))
+}
+
+fn too_large(limit: u64) -> AppError {
+    AppError(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "upload too large: this site accepts at most {limit} bytes ({:.1} MiB) per upload",
+            limit as f64 / 1048576.0
+        ),
+    )
+}
+
+fn multipart_error(app: &App, e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(app.config.max_upload)
+    } else {
+        AppError(StatusCode::BAD_REQUEST, format!("upload cut off or malformed: {}", e.body_text()))
+    }
+}
+
+/// The first bytes of an OrgSeal v1 file: the magic and version 1.
+const SEALED_MAGIC: &[u8] = b"OrgSeal\x01";
+
+/// Streams every `file` field into the blob store; a file is recorded (and so
+/// listed) only once its blob is complete. With `form_csrf`, the first field
+/// must be `_csrf` holding the session's token.
+async fn store_files(
+    app: &App,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    mut multipart: Multipart,
+    form_csrf: bool,
+) -> Result<Vec<FileRecord>, AppError> {
+    let limit = app.config.max_upload;
+    if headers.typed_get::<headers::ContentLength>().is_some_and(|l| l.0 > limit) {
+        return Err(too_large(limit));
+    }
     let mut stored = Vec::new();
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|e| AppError(StatusCode::BAD_REQUEST, format!("bad upload: {e}")))?
-    {
+    let mut csrf_checked = !form_csrf;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(app, e))? {
+        if !csrf_checked {
+            // Fields arrive in form order; the token comes before any file.
+            if field.name() != Some("_csrf") {
+                return Err(forbidden_csrf());
+            }
+            let sent = field.text().await.map_err(|e| multipart_error(app, e))?;
+            if !same_token(&sent, &user.csrf) {
+                return Err(forbidden_csrf());
+            }
+            csrf_checked = true;
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -117,100 +239,196 @@ async fn store_files(app: &App, mut multipart: Multipart) -> Result<Vec<FileReco
             continue; // an empty file input submits a nameless empty part
         }
         let id = new_id();
-        let tmp = app.config.data.join("tmp").join(&id);
-        let mut out = tokio::fs::File::create(&tmp).await?;
+        let mut upload = app.blobs.begin(&id).await?;
         let mut size = 0u64;
+        let mut head = Vec::with_capacity(SEALED_MAGIC.len());
         loop {
             match field.chunk().await {
                 Ok(Some(bytes)) => {
                     size += bytes.len() as u64;
-                    out.write_all(&bytes).await?;
+                    if app.config.require_sealed && head.len() < SEALED_MAGIC.len() {
+                        let take = (SEALED_MAGIC.len() - head.len()).min(bytes.len());
+                        head.extend_from_slice(&bytes[..take]);
+                        if !SEALED_MAGIC.starts_with(&head) {
+                            upload.abort().await;
+                            return Err(not_sealed(&name));
+                        }
+                    }
+                    upload.write(&bytes).await?;
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    drop(out);
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(AppError(StatusCode::BAD_REQUEST, format!("upload cut off: {e}")));
+                    upload.abort().await;
+                    return Err(multipart_error(app, e));
                 }
             }
         }
-        out.sync_all().await?;
-        drop(out);
-        tokio::fs::rename(&tmp, app.config.data.join("blobs").join(&id)).await?;
-        let record = FileRecord { id: id.clone(), name, size, uploaded_ms: now() };
-        let meta = serde_json::to_vec(&record).expect("record serializes");
-        tokio::fs::write(app.config.data.join("meta").join(format!("{id}.json")), meta).await?;
+        if app.config.require_sealed && head.len() < SEALED_MAGIC.len() {
+            upload.abort().await;
+            return Err(not_sealed(&name));
+        }
+        upload.finish().await?;
+        let record = FileRecord { id: id.clone(), name, size: size as i64, uploaded_ms: now_ms() };
+        if let Err(e) = app.db.add_file(user.user_id, &record).await {
+            let _ = app.blobs.delete(&id).await;
+            return Err(e.into());
+        }
         stored.push(record);
+    }
+    if !csrf_checked {
+        return Err(forbidden_csrf());
     }
     Ok(stored)
 }
 
-async fn list(app: &App) -> Result<Vec<FileRecord>, AppError> {
-    let mut out = Vec::new();
-    let mut dir = tokio::fs::read_dir(app.config.data.join("meta")).await?;
-    while let Some(entry) = dir.next_entry().await? {
-        if let Ok(bytes) = tokio::fs::read(entry.path()).await
-            && let Ok(rec) = serde_json::from_slice::<FileRecord>(&bytes)
-        {
-            out.push(rec);
-        }
-    }
-    out.sort_by(|a, b| (a.uploaded_ms, &a.id).cmp(&(b.uploaded_ms, &b.id)));
-    Ok(out)
+fn not_sealed(name: &str) -> AppError {
+    AppError(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!(
+            "{name:?} was refused: this site accepts only files sealed by OrgSeal, and this one does not start \
+             with the OrgSeal header. Check that the OrgSeal extension is installed and that its policy lists this site."
+        ),
+    )
 }
 
-async fn form_upload(State(app): State<Shared>, multipart: Multipart) -> Result<Redirect, AppError> {
-    store_files(&app, multipart).await?;
-    Ok(Redirect::to("/"))
+async fn form_upload(
+    State(app): State<Shared>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let user = match page_user(&app, &jar).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    store_files(&app, &user, &headers, multipart, true).await?;
+    Ok(Redirect::to("/").into_response())
 }
 
-async fn api_upload(State(app): State<Shared>, multipart: Multipart) -> Result<Response, AppError> {
-    let stored = store_files(&app, multipart).await?;
+async fn api_upload(
+    State(app): State<Shared>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let user = api_user_csrf(&app, &jar, &headers).await?;
+    let stored = store_files(&app, &user, &headers, multipart, false).await?;
     let ids: Vec<&str> = stored.iter().map(|r| r.id.as_str()).collect();
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "ids": ids }))).into_response())
 }
 
-async fn api_list(State(app): State<Shared>) -> Result<Response, AppError> {
-    Ok(axum::Json(list(&app).await?).into_response())
+async fn api_list(State(app): State<Shared>, jar: CookieJar) -> Result<Response, AppError> {
+    let user = api_user(&app, &jar).await?;
+    Ok(axum::Json(app.db.files(user.user_id).await?).into_response())
 }
 
-async fn download(State(app): State<Shared>, Path(id): Path<String>) -> Result<Response, AppError> {
-    let not_found = || AppError(StatusCode::NOT_FOUND, "no such file".into());
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+async fn delete_file(app: &App, user: &SessionUser, id: &str) -> Result<(), AppError> {
+    if !app.db.delete_file(user.user_id, id).await? {
         return Err(not_found());
     }
-    let meta =
-        tokio::fs::read(app.config.data.join("meta").join(format!("{id}.json"))).await.map_err(|_| not_found())?;
-    let rec: FileRecord = serde_json::from_slice(&meta).map_err(|_| not_found())?;
-    let file = tokio::fs::File::open(app.config.data.join("blobs").join(&id)).await.map_err(|_| not_found())?;
-    let len = file.metadata().await?.len();
-    let body = Body::from_stream(tokio_util_stream(file));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_LENGTH, len.to_string()),
-            (header::CONTENT_DISPOSITION, content_disposition(&rec.name)),
-        ],
-        body,
-    )
-        .into_response())
+    // The record is gone first, so the file is no longer listed; a blob whose
+    // delete fails is an orphan removed at the next start.
+    if let Err(e) = app.blobs.delete(id).await {
+        eprintln!("orgseal-vendor: blob {id} stays until the next start: {e}");
+    }
+    Ok(())
 }
 
-fn tokio_util_stream(
-    file: tokio::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
-    use tokio::io::AsyncReadExt;
-    futures_util::stream::unfold(file, |mut file| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(axum::body::Bytes::from(buf)), file))
-            }
-            Err(e) => Some((Err(e), file)),
+async fn api_delete(
+    State(app): State<Shared>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let user = api_user_csrf(&app, &jar, &headers).await?;
+    delete_file(&app, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn form_delete(
+    State(app): State<Shared>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let user = match page_user(&app, &jar).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    if !same_token(&form.csrf, &user.csrf) {
+        return Err(forbidden_csrf());
+    }
+    delete_file(&app, &user, &id).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// The one byte range to send, from a `Range` header and the length; `Err`
+/// when the range cannot be satisfied, `None` to send everything.
+fn wanted_range(headers: &HeaderMap, len: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(range) = headers.typed_get::<headers::Range>() else { return Ok(None) };
+    let ranges: Vec<_> = range.satisfiable_ranges(len).collect();
+    if ranges.len() != 1 {
+        // Several ranges: send the whole file (a server may ignore Range).
+        return if ranges.is_empty() { Err(()) } else { Ok(None) };
+    }
+    let (start, end) = ranges[0];
+    let first = match start {
+        Bound::Included(s) => s,
+        Bound::Excluded(s) => s + 1,
+        Bound::Unbounded => 0,
+    };
+    let last = match end {
+        Bound::Included(e) => e.min(len.saturating_sub(1)),
+        Bound::Excluded(e) => e.saturating_sub(1).min(len.saturating_sub(1)),
+        Bound::Unbounded => len.saturating_sub(1),
+    };
+    if len == 0 || first > last || first >= len {
+        return Err(());
+    }
+    Ok(Some((first, last)))
+}
+
+async fn download(
+    State(app): State<Shared>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let user = api_user(&app, &jar).await?;
+    let rec = app.db.file(user.user_id, &id).await?.ok_or_else(not_found)?;
+    // The stored length, which is what is sent: the site serves its bytes as
+    // they are, and a reader of a damaged blob sees where it ends.
+    let len = app.blobs.size(&id).await?.ok_or_else(not_found)?;
+    let mut res_headers = HeaderMap::new();
+    res_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    res_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    res_headers
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&content_disposition(&rec.name)).expect("ASCII"));
+    let (status, range) = match wanted_range(&headers, len) {
+        Err(()) => {
+            res_headers.typed_insert(headers::ContentRange::unsatisfied_bytes(len));
+            return Ok((StatusCode::RANGE_NOT_SATISFIABLE, res_headers).into_response());
         }
-    })
+        Ok(None) => (StatusCode::OK, None),
+        Ok(Some((first, last))) => {
+            res_headers.typed_insert(headers::ContentRange::bytes(first..=last, len).expect("valid range"));
+            (StatusCode::PARTIAL_CONTENT, Some(first..last + 1))
+        }
+    };
+    let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
+    res_headers.typed_insert(headers::ContentLength(body_len));
+    let stream = if len == 0 {
+        futures_util::stream::empty().boxed()
+    } else {
+        app.blobs.get(&id, range).await?.map_err(std::io::Error::other).boxed()
+    };
+    Ok((status, res_headers, Body::from_stream(stream)).into_response())
 }
 
 /// RFC 6266: an ASCII fallback plus `filename*` in UTF-8.
@@ -226,19 +444,99 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-async fn index(State(app): State<Shared>) -> Result<Html<String>, AppError> {
-    let files = list(&app).await?;
+fn human_size(n: i64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1 << 20 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n if n < 1 << 30 => format!("{:.1} MiB", n as f64 / 1048576.0),
+        n => format!("{:.2} GiB", n as f64 / 1073741824.0),
+    }
+}
+
+async fn index(State(app): State<Shared>, jar: CookieJar) -> Result<Response, AppError> {
+    let user = match page_user(&app, &jar).await? {
+        Ok(u) => u,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let files = app.db.files(user.user_id).await?;
+    let csrf = escape(&user.csrf);
     let mut rows = String::new();
     for f in &files {
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_millis(f.uploaded_ms as u64);
         rows.push_str(&format!(
-            "<tr data-id=\"{id}\"><td class=\"name\">{name}</td><td class=\"size\">{size}</td>\
-             <td><a class=\"download\" href=\"/api/files/{id}/content\">Download</a></td></tr>\n",
+            "<tr data-id=\"{id}\"><td class=\"name\">{name}</td><td class=\"size\" data-bytes=\"{bytes}\">{size}</td>\
+             <td class=\"uploaded\">{when}</td>\
+             <td><a class=\"download\" href=\"/api/files/{id}/content\">Download</a></td>\
+             <td><form method=\"post\" action=\"/files/{id}/delete\"><input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
+             <button type=\"submit\" class=\"delete\">Delete</button></form></td></tr>\n",
             id = f.id,
             name = escape(&f.name),
-            size = f.size
+            bytes = f.size,
+            size = human_size(f.size),
+            when = httpdate::fmt_http_date(when),
         ));
     }
-    Ok(Html(format!(include_str!("../static/index.html"), rows = rows, count = files.len())))
+    let page = include_str!("../static/index.html")
+        .replace("{csrf}", &csrf)
+        .replace("{user}", &escape(&user.name))
+        .replace("{count}", &files.len().to_string())
+        .replace("{limit}", &human_size(app.config.max_upload as i64))
+        .replace("{rows}", &rows);
+    Ok(Html(page).into_response())
+}
+
+async fn login_page(State(app): State<Shared>, jar: CookieJar) -> Response {
+    login_form(&app, jar, StatusCode::OK, "")
+}
+
+fn login_form(app: &App, jar: CookieJar, status: StatusCode, message: &str) -> Response {
+    // Double-submit: the form's token must match this cookie's.
+    let token = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_else(auth::token);
+    let jar = jar.add(auth::cookie(LOGIN_CSRF_COOKIE, token.clone(), app.config.https));
+    let page = include_str!("../static/login.html").replace("{csrf}", &escape(&token)).replace("{message}", message);
+    (status, jar, Html(page)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn login(State(app): State<Shared>, jar: CookieJar, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if !same_token(&form.csrf, &expected) {
+        return Err(forbidden_csrf());
+    }
+    let user = auth::check_password(&app.db, &form.username, form.password)
+        .await
+        .map_err(|e| AppError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match user {
+        Some(user_id) => {
+            let jar = auth::start_session(&app.db, jar, user_id, app.config.https).await?;
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        None => Ok(login_form(
+            &app,
+            jar,
+            StatusCode::UNAUTHORIZED,
+            "<p class=\"error\" id=\"login-error\">Wrong user name or password.</p>",
+        )),
+    }
+}
+
+async fn logout(State(app): State<Shared>, jar: CookieJar, Form(form): Form<CsrfForm>) -> Result<Response, AppError> {
+    if let Some(user) = auth::current_user(&app.db, &jar).await?
+        && !same_token(&form.csrf, &user.csrf)
+    {
+        return Err(forbidden_csrf());
+    }
+    let jar = auth::end_session(&app.db, jar).await?;
+    Ok((jar, Redirect::to("/login")).into_response())
 }
 
 async fn app_js() -> impl IntoResponse {
@@ -247,4 +545,16 @@ async fn app_js() -> impl IntoResponse {
 
 async fn site_css() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/site.css"))
+}
+
+/// `orgseal-vendor user add`: adds a user to the site's database in `data`.
+pub async fn add_user(data: &std::path::Path, name: &str, password: &str) -> anyhow::Result<()> {
+    if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        anyhow::bail!("a user name is 1-64 characters without spaces or control characters");
+    }
+    if password.chars().count() < 8 {
+        anyhow::bail!("the password must have at least 8 characters");
+    }
+    let db = Db::open(data).await?;
+    db.add_user(name, &auth::hash_password(password)?).await
 }

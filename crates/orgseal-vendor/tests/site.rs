@@ -1,107 +1,353 @@
-//! The vendor site over real HTTP on 127.0.0.1: upload, list, download.
+//! The vendor site over real HTTP on 127.0.0.1, as its users and its operator
+//! meet it: accounts, CSRF, per-user files, uploads (form and API), ranges,
+//! limits, `--require-sealed`, and what a cut-off upload or a killed server
+//! leaves behind.
 
-use orgseal_vendor::{Config, serve};
+mod common;
+
+use common::{Site, TempDir, User, blob_files, start};
+use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
-
-struct Site {
-    base: String,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn start(csp: Option<&str>) -> Site {
-    let dir = std::env::temp_dir().join(format!("orgseal-vendor-test-{}-{}", std::process::id(), rand_suffix()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = Config { data: dir.clone(), csp: csp.map(str::to_string), max_upload: 1 << 30 };
-    tokio::spawn(async move { serve(listener, config).await.unwrap() });
-    // serve() creates the folders before accepting; wait until it answers.
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/api/files")).await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    Site { base, _dir: TempDir(dir) }
-}
-
-fn rand_suffix() -> String {
-    let mut b = [0u8; 6];
-    getrandom::fill(&mut b).unwrap();
-    hex::encode(b)
-}
 
 fn part(bytes: &[u8], name: &str) -> Part {
     Part::bytes(bytes.to_vec()).file_name(name.to_string())
 }
 
+fn data(n: usize) -> Vec<u8> {
+    (0..n as u32).map(|i| (i % 251) as u8 ^ (i >> 11) as u8).collect()
+}
+
 #[tokio::test]
-async fn upload_list_download() {
-    let site = start(Some("default-src 'self'")).await;
-    let client = reqwest::Client::new();
-    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-    let form = Form::new().part("file", part(b"hello", "hello.txt")).part("file", part(&big, "Résumé 2026.pdf"));
-    let res = client.post(format!("{}/api/files", site.base)).multipart(form).send().await.unwrap();
-    assert_eq!(res.status(), 201);
-    let ids: serde_json::Value = res.json().await.unwrap();
-    let ids: Vec<String> = ids["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+async fn pages_and_api_need_a_session() {
+    let site = start(|_| {}).await;
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = anon.get(format!("{}/", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    let res = anon.get(format!("{}/api/files", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.text().await.unwrap().contains("not signed in"));
+    // A wrong password is refused with the login form again.
+    let err = User::login(&site, "alice", "wrong password").await.unwrap_err();
+    assert!(err.contains("Wrong user name or password"), "{err}");
+    let err = User::login(&site, "mallory", "whatever1").await.unwrap_err();
+    assert!(err.contains("Wrong user name or password"), "{err}");
+}
+
+#[tokio::test]
+async fn session_cookie_flags() {
+    let site = start(|_| {}).await;
+    let user = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let cookie = &user.set_cookie;
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http must not set Secure: {cookie}");
+    let https = start(|c| c.https = true).await;
+    let user = User::login(&https, "alice", common::PASSWORD).await.unwrap();
+    assert!(user.set_cookie.contains("Secure"), "{}", user.set_cookie);
+    // Logging out ends the session on the server, not only in the browser.
+    let res = user.client.post(format!("{}/logout", https.base)).form(&[("_csrf", &user.csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = user.client.get(format!("{}/api/files", https.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn each_user_sees_only_their_own_files() {
+    let site = start(|_| {}).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let bob = User::login(&site, "bob", common::PASSWORD).await.unwrap();
+    let ids = alice.upload(&site, vec![("a.txt", b"alice's".to_vec())]).await;
+    let id = &ids[0];
+    assert_eq!(bob.list(&site).await.len(), 0);
+    for res in [
+        bob.client.get(format!("{}/api/files/{id}/content", site.base)).send().await.unwrap(),
+        bob.client
+            .delete(format!("{}/api/files/{id}", site.base))
+            .header("x-csrf-token", &bob.csrf)
+            .send()
+            .await
+            .unwrap(),
+        bob.client.post(format!("{}/files/{id}/delete", site.base)).form(&[("_csrf", &bob.csrf)]).send().await.unwrap(),
+    ] {
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    assert!(!bob.page(&site).await.contains("a.txt"));
+    assert_eq!(alice.list(&site).await.len(), 1);
+    // Alice deletes it: gone from the list, the content and the store.
+    let res =
+        alice.client.delete(format!("{}/api/files/{id}", site.base)).header("x-csrf-token", &alice.csrf).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(alice.list(&site).await.len(), 0);
+    let res = alice.client.get(format!("{}/api/files/{id}/content", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(blob_files(&site).is_empty());
+}
+
+#[tokio::test]
+async fn every_state_change_needs_the_csrf_token() {
+    let site = start(|_| {}).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let form = || Form::new().part("file", part(b"x", "x.txt"));
+    // API upload without, and with a wrong, header.
+    let res = alice.client.post(format!("{}/api/files", site.base)).multipart(form()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = alice
+        .client
+        .post(format!("{}/api/files", site.base))
+        .header("x-csrf-token", "0".repeat(64))
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Form upload without the token field, and with the token after the file.
+    let res = alice.client.post(format!("{}/upload", site.base)).multipart(form()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let late = form().text("_csrf", alice.csrf.clone());
+    let res = alice.client.post(format!("{}/upload", site.base)).multipart(late).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(alice.list(&site).await.len(), 0);
+    assert!(blob_files(&site).is_empty());
+    // The right token first: accepted, several files in one form.
+    let ok = Form::new()
+        .text("_csrf", alice.csrf.clone())
+        .part("file", part(b"one", "one.txt"))
+        .part("file", part(b"two", "two.txt"));
+    let res = alice.client.post(format!("{}/upload", site.base)).multipart(ok).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let ids: Vec<String> = alice.list(&site).await.iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ids.len(), 2);
+    // Deleting needs it too, by API and by form.
+    let res = alice.client.delete(format!("{}/api/files/{}", site.base, ids[0])).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = alice.client.post(format!("{}/files/{}/delete", site.base, ids[0])).form(&[("_csrf", "")]).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::FORBIDDEN);
+    // Logging out, and logging in without the login form's token.
+    let res = alice.client.post(format!("{}/logout", site.base)).form(&[("_csrf", "nope")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let fresh = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let res = fresh
+        .post(format!("{}/login", site.base))
+        .form(&[("username", "alice"), ("password", common::PASSWORD), ("_csrf", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(alice.list(&site).await.len(), 2);
+}
 
-    let list: serde_json::Value =
-        client.get(format!("{}/api/files", site.base)).send().await.unwrap().json().await.unwrap();
-    let mut listed: Vec<(&str, u64)> =
-        list.as_array().unwrap().iter().map(|f| (f["name"].as_str().unwrap(), f["size"].as_u64().unwrap())).collect();
+#[tokio::test]
+async fn upload_list_download_and_ranges() {
+    let site = start(|c| c.csp = Some("default-src 'self'".into())).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let big = data(3_000_000);
+    let ids = alice.upload(&site, vec![("hello.txt", b"hello".to_vec()), ("Résumé 2026.pdf", big.clone())]).await;
+    assert_eq!(ids.len(), 2);
+    let mut listed: Vec<(String, u64)> = alice
+        .list(&site)
+        .await
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap().to_string(), f["size"].as_u64().unwrap()))
+        .collect();
     listed.sort();
-    assert_eq!(listed, [("Résumé 2026.pdf", 3_000_000), ("hello.txt", 5)]);
+    assert_eq!(listed, vec![("Résumé 2026.pdf".to_string(), 3_000_000), ("hello.txt".to_string(), 5)]);
 
-    let res = client.get(format!("{}/api/files/{}/content", site.base, ids[1])).send().await.unwrap();
-    assert_eq!(res.status(), 200);
+    let url = format!("{}/api/files/{}/content", site.base, ids[1]);
+    let res = alice.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    assert_eq!(res.headers()["content-length"], "3000000");
     let cd = res.headers()["content-disposition"].to_str().unwrap().to_string();
-    assert!(cd.starts_with("attachment;"), "{cd}");
-    assert!(cd.contains("filename*=UTF-8''R%C3%A9sum%C3%A9%202026.pdf"), "{cd}");
+    assert!(cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''R%C3%A9sum%C3%A9%202026.pdf"), "{cd}");
     assert_eq!(res.headers()["content-security-policy"], "default-src 'self'");
     assert!(res.bytes().await.unwrap() == big);
-}
 
-#[tokio::test]
-async fn unknown_or_malformed_ids_are_404() {
-    let site = start(None).await;
-    for id in ["0123456789abcdef01234567", "..%2F..%2Fetc%2Fpasswd", "zz"] {
-        let res = reqwest::get(format!("{}/api/files/{id}/content", site.base)).await.unwrap();
-        assert_eq!(res.status(), 404, "{id}");
+    for (range, first, last) in [
+        ("bytes=0-0", 0, 0),
+        ("bytes=1000-2999999", 1000, 2_999_999),
+        ("bytes=-10", 2_999_990, 2_999_999),
+        ("bytes=2999000-", 2_999_000, 2_999_999),
+        ("bytes=100-99999999", 100, 2_999_999),
+    ] {
+        let res = alice.client.get(&url).header("range", range).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(res.headers()["content-range"], format!("bytes {first}-{last}/3000000").as_str(), "{range}");
+        assert!(res.bytes().await.unwrap() == big[first..=last], "{range}");
     }
+    let res = alice.client.get(&url).header("range", "bytes=3000000-").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(res.headers()["content-range"], "bytes */3000000");
+
+    // The page lists the file with its size, time, download link and delete button.
+    let page = alice.page(&site).await;
+    assert!(page.contains("hello.txt") && page.contains("5 B") && page.contains("2.9 MiB") && page.contains("GMT"));
+    assert!(page.contains(&format!("/api/files/{}/content", ids[0])) && page.contains("class=\"delete\""));
+    assert!(!page.contains("<script>"), "no inline script");
 }
 
 #[tokio::test]
-async fn form_upload_redirects_and_page_escapes_names() {
-    let site = start(Some("default-src 'self'")).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = Form::new().part("file", part(b"x", "<script>alert(1)</script>.txt"));
-    let res = client.post(format!("{}/upload", site.base)).multipart(form).send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/");
-    let page = client.get(format!("{}/", site.base)).send().await.unwrap();
-    assert_eq!(page.headers()["content-security-policy"], "default-src 'self'");
-    let html = page.text().await.unwrap();
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.txt"));
-    assert!(!html.contains("<script>alert"));
-    assert!(!html.contains("<script>") || html.matches("<script").count() == 1, "only the page's own external script");
+async fn too_large_uploads_get_413_and_leave_nothing() {
+    let site = start(|c| c.max_upload = 1 << 20).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let form = Form::new().part("file", part(&data(2 << 20), "big.bin"));
+    let res = alice
+        .client
+        .post(format!("{}/api/files", site.base))
+        .header("x-csrf-token", &alice.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("1048576 bytes (1.0 MiB)"), "{text}");
+    // Without a Content-Length (a streamed body), the limit still holds.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..40).map(|_| Ok(data(64 << 10))).collect();
+    let part = Part::stream(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))).file_name("s.bin");
+    let res = alice
+        .client
+        .post(format!("{}/api/files", site.base))
+        .header("x-csrf-token", &alice.csrf)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await;
+    // The server answers 413 as soon as the limit is passed; the client may
+    // still be sending and see the connection close instead.
+    if let Ok(res) = res {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(alice.list(&site).await.len(), 0);
+    assert!(blob_files(&site).is_empty(), "{:?}", blob_files(&site));
 }
 
 #[tokio::test]
-async fn an_empty_file_input_stores_nothing_and_csp_can_be_off() {
-    let site = start(None).await;
-    let form = Form::new().part("file", Part::bytes(Vec::new()).file_name(""));
-    let res = reqwest::Client::new().post(format!("{}/api/files", site.base)).multipart(form).send().await.unwrap();
-    assert_eq!(res.status(), 201);
-    let list: serde_json::Value = reqwest::get(format!("{}/api/files", site.base)).await.unwrap().json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 0);
-    let page = reqwest::get(format!("{}/", site.base)).await.unwrap();
-    assert!(page.headers().get("content-security-policy").is_none());
+async fn require_sealed_refuses_plain_files() {
+    let site = start(|c| c.require_sealed = true).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    for plain in [b"%PDF-1.7 plain".to_vec(), Vec::new(), b"OrgSea".to_vec(), b"OrgSeal\x02xxxxxxxx".to_vec()] {
+        let form = Form::new().part("file", part(&plain, "plain.pdf"));
+        let res = alice
+            .client
+            .post(format!("{}/api/files", site.base))
+            .header("x-csrf-token", &alice.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = res.text().await.unwrap();
+        assert!(text.contains("\"plain.pdf\" was refused") && text.contains("OrgSeal header"), "{text}");
+    }
+    let mut sealed = b"OrgSeal\x01".to_vec();
+    sealed.extend(data(50_000));
+    assert_eq!(alice.upload(&site, vec![("s.orgseal", sealed)]).await.len(), 1);
+    assert_eq!(alice.list(&site).await.len(), 1);
+    assert_eq!(blob_files(&site).len(), 1);
+    // Off by default: the same plain file is stored.
+    let open = start(|_| {}).await;
+    let bob = User::login(&open, "bob", common::PASSWORD).await.unwrap();
+    assert_eq!(bob.upload(&open, vec![("plain.pdf", b"%PDF-1.7 plain".to_vec())]).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_by_the_client_leaves_nothing() {
+    let site = start(|_| {}).await;
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    // 3 MiB, then the client's body fails: the connection is cut mid-file.
+    let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..48).map(|_| Ok(data(64 << 10))).collect();
+    chunks.push(Err(std::io::Error::other("client gave up")));
+    let part = Part::stream(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))).file_name("cut.bin");
+    let res = alice
+        .client
+        .post(format!("{}/api/files", site.base))
+        .header("x-csrf-token", &alice.csrf)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await;
+    assert!(res.is_err(), "the request cannot complete");
+    // Give the server a moment to notice and clean up.
+    for _ in 0..50 {
+        if blob_files(&site).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(blob_files(&site).is_empty(), "{:?}", blob_files(&site));
+    assert_eq!(alice.list(&site).await.len(), 0);
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    let dir = TempDir::new("useradd");
+    let add = |name: &str, password: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_orgseal-vendor"))
+            .args(["user", "add", name, "--data"])
+            .arg(&dir.0)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = add("carol", "a long passphrase");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = add("carol", "another passphrase");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a user named \"carol\" already exists"));
+    let out = add("dave", "short");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+    // The stored hash is argon2id, never the password.
+    let db = std::fs::read(dir.0.join("vendor.db")).unwrap();
+    let wal = std::fs::read(dir.0.join("vendor.db-wal")).unwrap_or_default();
+    let all = [db, wal].concat();
+    assert!(all.windows(9).any(|w| w == b"$argon2id"));
+    assert!(!all.windows(17).any(|w| w == b"a long passphrase"));
+}
+
+/// The server killed with SIGKILL in the middle of an upload: nothing is
+/// listed, and the next start removes the partial blob (and any blob that no
+/// record names).
+#[tokio::test]
+async fn a_server_killed_mid_upload_leaves_nothing_listed() {
+    let dir = TempDir::new("sigkill");
+    common::add_users(&dir.0).await;
+    let mut server = common::Process::serve(&dir.0, &[]);
+    let site = Site { base: server.base.clone(), data: dir.0.clone(), _dir: None };
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    // A body that sends 2 MiB and then waits forever.
+    let first: Vec<Result<Vec<u8>, std::io::Error>> = (0..32).map(|_| Ok(data(64 << 10))).collect();
+    let body = futures_util::StreamExt::chain(futures_util::stream::iter(first), futures_util::stream::pending());
+    let part = Part::stream(reqwest::Body::wrap_stream(body)).file_name("half.bin");
+    let client = alice.client.clone();
+    let (url, csrf) = (format!("{}/api/files", site.base), alice.csrf.clone());
+    let upload = tokio::spawn(async move {
+        client.post(url).header("x-csrf-token", csrf).multipart(Form::new().part("file", part)).send().await
+    });
+    let mut partial = Vec::new();
+    for _ in 0..100 {
+        partial = blob_files(&site);
+        if partial.iter().any(|n| n.contains('#')) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(partial.iter().any(|n| n.contains('#')), "a partial blob is being written: {partial:?}");
+    server.kill();
+    let _ = upload.await;
+    // An unrecorded complete blob, as if killed between storing and recording.
+    std::fs::write(dir.0.join("blobs/0123456789abcdef01234567"), b"orphan").unwrap();
+
+    let server = common::Process::serve(&dir.0, &[]);
+    let site = Site { base: server.base.clone(), data: dir.0.clone(), _dir: None };
+    assert!(server.stderr_contains("removed 2 partial or unrecorded blob(s)"));
+    assert!(blob_files(&site).is_empty(), "{:?}", blob_files(&site));
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    assert_eq!(alice.list(&site).await.len(), 0);
+    // And the site works on.
+    assert_eq!(alice.upload(&site, vec![("after.txt", b"after".to_vec())]).await.len(), 1);
 }

@@ -22,6 +22,29 @@ impl Drop for Vendor {
     }
 }
 
+/// The demo site's account.
+const DEMO_USER: &str = "demo";
+
+/// Adds the demo user with a fresh random password, which is returned.
+fn add_demo_user(data: &Path) -> Result<String> {
+    use std::io::Write as _;
+    let mut b = [0u8; 9];
+    getrandom::fill(&mut b).context("system randomness")?;
+    let password = hex::encode(b);
+    let mut child = Command::new(root().join("target/debug/orgseal-vendor"))
+        .args(["user", "add", DEMO_USER, "--data"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .context("running orgseal-vendor user add")?;
+    child.stdin.take().expect("piped").write_all(format!("{password}\n").as_bytes())?;
+    if !child.wait()?.success() {
+        bail!("orgseal-vendor user add failed");
+    }
+    Ok(password)
+}
+
 fn start_vendor(data: &Path) -> Result<(Vendor, String)> {
     let bin = root().join("target/debug/orgseal-vendor");
     let mut child = Command::new(bin)
@@ -84,8 +107,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let work = std::env::temp_dir().join(format!("orgseal-demo-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let data = work.join("vendor-data");
+    let password = add_demo_user(&data)?;
     let (_vendor, origin) = start_vendor(&data)?;
     println!("vendor site: {origin}/ (stores files in {})", data.display());
+    println!("sign in as user \"{DEMO_USER}\" with password {password} (made for this demo run)");
     let policy = demo_policy(&origin);
     let policy_file = work.join("policy.json");
     write_private(&policy_file, &serde_json::to_string_pretty(&policy)?)?;
@@ -98,6 +123,8 @@ pub fn run(args: &[String]) -> Result<()> {
             .env("ORGSEAL_DEMO_ORIGIN", &origin)
             .env("ORGSEAL_DEMO_DATA", &data)
             .env("ORGSEAL_DEMO_POLICY", &policy_file)
+            .env("ORGSEAL_DEMO_USER", DEMO_USER)
+            .env("ORGSEAL_DEMO_PASSWORD", &password)
             .current_dir(&root)
             .status()?;
         if status.success() { Ok(()) } else { Err(anyhow::anyhow!("the headless demo failed ({status})")) }

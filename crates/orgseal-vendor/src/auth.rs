@@ -1,0 +1,88 @@
+//! Accounts and sessions: argon2id password hashes, a random session token in
+//! an HttpOnly, SameSite=Lax cookie (Secure when the site is served over
+//! https), and a per-session CSRF token every state-changing request must
+//! carry (form field `_csrf`, or header `X-CSRF-Token` for scripts).
+
+use crate::db::{Db, SessionUser, now_ms};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "vendor_session";
+/// The cookie holding the login form's CSRF token (before there is a session).
+pub const LOGIN_CSRF_COOKIE: &str = "vendor_login_csrf";
+/// Header scripts send the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts.
+const SESSION_MS: i64 = 12 * 3600 * 1000;
+
+/// A fresh random token, hex.
+pub fn token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("system randomness");
+    hex::encode(b)
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+}
+
+/// Checks a password; an unknown user costs as much as a known one.
+pub async fn check_password(db: &Db, name: &str, password: String) -> anyhow::Result<Option<i64>> {
+    let user = db.user_by_name(name).await?;
+    // A fixed hash of a random string keeps unknown names as slow as known ones.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let (id, hash) = match user {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, DUMMY.get_or_init(|| hash_password(&token()).expect("hashing works")).clone()),
+    };
+    let ok = tokio::task::spawn_blocking(move || {
+        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+    })
+    .await?;
+    Ok(id.filter(|_| ok))
+}
+
+/// Builds a cookie with the site's flags.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+}
+
+/// Starts a session for `user_id`; returns the jar with its cookie set.
+pub async fn start_session(db: &Db, jar: CookieJar, user_id: i64, secure: bool) -> sqlx::Result<CookieJar> {
+    let value = token();
+    db.add_session(&hash_token(&value), user_id, &token(), now_ms() + SESSION_MS).await?;
+    Ok(jar.add(cookie(SESSION_COOKIE, value, secure)).remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")))
+}
+
+/// The signed-in user, if the session cookie names a live session.
+pub async fn current_user(db: &Db, jar: &CookieJar) -> sqlx::Result<Option<SessionUser>> {
+    match jar.get(SESSION_COOKIE) {
+        Some(c) => db.session(&hash_token(c.value())).await,
+        None => Ok(None),
+    }
+}
+
+/// Ends the session the cookie names, and clears the cookie.
+pub async fn end_session(db: &Db, jar: CookieJar) -> sqlx::Result<CookieJar> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        db.delete_session(&hash_token(c.value())).await?;
+    }
+    Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
+}
