@@ -38,6 +38,9 @@ pub struct Config {
     /// The site is served to browsers over https (behind a TLS proxy): cookies
     /// get the Secure flag.
     pub https: bool,
+    /// Bytes of part buffers all uploads together may hold
+    /// ([`store::DEFAULT_BUDGET`] unless tuned).
+    pub upload_memory: usize,
 }
 
 struct App {
@@ -82,7 +85,7 @@ async fn open_app(config: Config) -> anyhow::Result<Shared> {
             None => anyhow::bail!("--store takes s3://BUCKET[/PREFIX] or file:///FOLDER, not {url:?}"),
         },
     };
-    let blobs = Blobs::open(kind)?;
+    let blobs = Blobs::open(kind, config.upload_memory, config.data.join("spool"))?;
     let removed = blobs.remove_orphans(&db).await?;
     if removed > 0 {
         eprintln!("orgseal-vendor: removed {removed} partial or unrecorded blob(s) left by an earlier run");
@@ -239,7 +242,7 @@ async fn store_files(
             continue; // an empty file input submits a nameless empty part
         }
         let id = new_id();
-        let mut upload = app.blobs.begin(&id).await?;
+        let mut upload = app.blobs.sink(&id).await?;
         let mut size = 0u64;
         let mut head = Vec::with_capacity(SEALED_MAGIC.len());
         loop {
@@ -267,7 +270,7 @@ async fn store_files(
             upload.abort().await;
             return Err(not_sealed(&name));
         }
-        upload.finish().await?;
+        upload.finish(&app.blobs, &id).await?;
         let record = FileRecord { id: id.clone(), name, size: size as i64, uploaded_ms: now_ms() };
         if let Err(e) = app.db.add_file(user.user_id, &record).await {
             let _ = app.blobs.delete(&id).await;

@@ -41,6 +41,10 @@ enum Command {
         /// Browsers reach the site over https (through a TLS proxy): cookies get Secure.
         #[arg(long)]
         https: bool,
+        /// MiB of upload part buffers shared by all uploads; uploads beyond it
+        /// are spooled to DATA/spool until a share is free.
+        #[arg(long, default_value_t = orgseal_vendor::store::DEFAULT_BUDGET >> 20)]
+        upload_memory_mib: usize,
     },
     /// Manage accounts.
     User {
@@ -74,11 +78,12 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data, store, csp, max_upload, require_sealed, https } => {
+        Command::Serve { listen, data, store, csp, max_upload, require_sealed, https, upload_memory_mib } => {
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             let csp = (csp != "off").then_some(csp);
-            let config = Config { data, store, csp, max_upload, require_sealed, https };
+            let upload_memory = upload_memory_mib << 20;
+            let config = Config { data, store, csp, max_upload, require_sealed, https, upload_memory };
             // Announce the address only once start-up (database, orphan cleanup) is done.
             let site = open(config).await?;
             println!("orgseal-vendor listening on http://{}", listener.local_addr()?);

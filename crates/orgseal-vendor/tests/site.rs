@@ -351,3 +351,60 @@ async fn a_server_killed_mid_upload_leaves_nothing_listed() {
     // And the site works on.
     assert_eq!(alice.upload(&site, vec![("after.txt", b"after".to_vec())]).await.len(), 1);
 }
+
+/// With the part-buffer budget spent, a further upload is spooled to local
+/// disk as it arrives (its client is not held back) and stored once a share
+/// is free; the spool file goes away either way.
+#[tokio::test]
+async fn uploads_beyond_the_memory_budget_are_spooled_then_stored() {
+    let site = start(|c| c.upload_memory = 0).await; // room for one upload at a time
+    let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
+    let spool = || -> Vec<String> {
+        std::fs::read_dir(site.data.join("spool"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let (first, second) = (data(2 << 20), data(3 << 20).into_iter().rev().collect::<Vec<u8>>());
+    // The first upload takes the budget and holds it: half its bytes, a pause, the rest.
+    let (a, b) = first.split_at(1 << 20);
+    let (a, b) = (a.to_vec(), b.to_vec());
+    let slow = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(a) }),
+        futures_util::stream::once(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            Ok(b)
+        }),
+    );
+    let part = Part::stream(reqwest::Body::wrap_stream(slow)).file_name("slow.bin");
+    let (client, url, csrf) = (alice.client.clone(), format!("{}/api/files", site.base), alice.csrf.clone());
+    let slow_upload = tokio::spawn(async move {
+        client.post(url).header("x-csrf-token", csrf).multipart(Form::new().part("file", part)).send().await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // The second arrives whole while the first holds the budget: spooled.
+    let (client, url, csrf) = (alice.client.clone(), format!("{}/api/files", site.base), alice.csrf.clone());
+    let body = second.clone();
+    let quick_upload = tokio::spawn(async move {
+        let form = Form::new().part("file", Part::bytes(body).file_name("quick.bin"));
+        client.post(url).header("x-csrf-token", csrf).multipart(form).send().await
+    });
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        seen = spool();
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(seen.len(), 1, "the second upload waits in the spool: {seen:?}");
+    assert_eq!(slow_upload.await.unwrap().unwrap().status(), StatusCode::CREATED);
+    assert_eq!(quick_upload.await.unwrap().unwrap().status(), StatusCode::CREATED);
+    assert!(spool().is_empty(), "{:?}", spool());
+    for f in alice.list(&site).await {
+        let id = f["id"].as_str().unwrap();
+        let got = alice.client.get(format!("{}/api/files/{id}/content", site.base)).send().await.unwrap();
+        let want = if f["name"] == "slow.bin" { &first } else { &second };
+        assert!(got.bytes().await.unwrap() == want[..], "{}", f["name"]);
+    }
+}

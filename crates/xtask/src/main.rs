@@ -4,10 +4,12 @@
 //! - `cargo xtask demo`: vendor site + extension + a demo policy in Chromium
 //! - `cargo xtask test`: every check CI runs, installing what is missing first
 //! - `cargo xtask bench`: file-to-file figures against rage, and peak RSS
+//! - `cargo xtask load`: the vendor site under 32 concurrent 64 MiB uploads and downloads
 
 mod bench;
 mod build;
 mod demo;
+mod load;
 mod setup;
 mod test;
 
@@ -22,8 +24,9 @@ fn main() -> std::process::ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("setup") => setup::all(),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("load") => load::run(),
         _ => {
-            eprintln!("usage: cargo xtask <build|demo|test|bench|setup>");
+            eprintln!("usage: cargo xtask <build|demo|test|bench|load|setup>");
             return std::process::ExitCode::from(2);
         }
     };

@@ -49,9 +49,28 @@ pub fn npm() -> Result<()> {
     run("npm", &["ci", "--prefix", "tests", "--no-audit", "--no-fund"])
 }
 
+/// The S3-compatible server the vendor's S3 test runs against: moto's
+/// `moto_server` from PyPI, pinned, in its own virtualenv under target/.
+pub const MOTO_VERSION: &str = "5.2.1";
+
+/// Installs moto (once) and returns the path of `moto_server`.
+pub fn moto() -> Result<std::path::PathBuf> {
+    let venv = root().join(format!("target/tools/moto-{MOTO_VERSION}"));
+    let server = venv.join("bin/moto_server");
+    if server.exists() {
+        return Ok(server);
+    }
+    let venv_str = venv.to_str().context("non-UTF-8 path")?;
+    run("python3", &["-m", "venv", venv_str])?;
+    let pip = venv.join("bin/pip");
+    run(pip.to_str().context("non-UTF-8 path")?, &["install", "--quiet", &format!("moto[server]=={MOTO_VERSION}")])?;
+    Ok(server)
+}
+
 /// Everything.
 pub fn all() -> Result<()> {
     wasm()?;
     chromium()?;
-    npm()
+    npm()?;
+    moto().map(|_| ())
 }

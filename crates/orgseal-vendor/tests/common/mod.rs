@@ -52,6 +52,7 @@ pub async fn start(adjust: impl FnOnce(&mut Config)) -> Site {
         max_upload: 1 << 30,
         require_sealed: false,
         https: false,
+        upload_memory: orgseal_vendor::store::DEFAULT_BUDGET,
     };
     adjust(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
