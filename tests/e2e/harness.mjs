@@ -28,6 +28,17 @@ export async function tempDir(prefix = 'orgseal-e2e-') {
   return mkdtemp(path.join(tmpdir(), prefix));
 }
 
+// A file of random bytes in its own temporary folder; `cleanup` (an array)
+// collects the folder for the caller's after() hook.
+export async function sampleFile(size, cleanup, stem = 'plain') {
+  const dir = await tempDir('orgseal-files-');
+  cleanup.push(dir);
+  const bytes = randomBytes(size);
+  const file = path.join(dir, `${stem}-${size}.bin`);
+  await writeFile(file, bytes);
+  return { path: file, bytes, name: path.basename(file) };
+}
+
 export function newSecret() {
   return randomBytes(32).toString('base64url');
 }

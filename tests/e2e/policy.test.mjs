@@ -1,22 +1,12 @@
 // What the extension does without a usable policy, in real Chromium.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { writeFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { launch, startVendor, tempDir, newSecret } from './harness.mjs';
+import { rm } from 'node:fs/promises';
+import { launch, startVendor, newSecret, sampleFile } from './harness.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-async function sampleFile(size) {
-  const dir = await tempDir('orgseal-files-');
-  dirs.push(dir);
-  const bytes = randomBytes(size);
-  const file = path.join(dir, `plain-${size}.bin`);
-  await writeFile(file, bytes);
-  return { path: file, bytes, name: path.basename(file) };
-}
 
 test('no policy installed: uploads go through unchanged and the popup says so', async () => {
   const site = await startVendor();
@@ -24,7 +14,7 @@ test('no policy installed: uploads go through unchanged and the popup says so', 
   try {
     const text = await browser.popupText({ until: /policy/i });
     assert.match(text, /No OrgSeal policy is installed/);
-    const file = await sampleFile(20000);
+    const file = await sampleFile(20000, dirs);
     const page = browser.page;
     await site.open(page);
     await page.setInputFiles('#form-file', file.path);
@@ -55,7 +45,7 @@ test('a policy with a malformed key: nothing is uploaded from the file input, th
     assert.match(text, /The OrgSeal policy is invalid/);
     assert.match(text, /broken-2026/);
     assert.ok(!text.includes('this-is-not-a-key'), 'the popup must not show the secret');
-    const file = await sampleFile(1000);
+    const file = await sampleFile(1000, dirs);
     const page = browser.page;
     const warnings = [];
     page.on('console', (m) => warnings.push(m.text()));

@@ -2,22 +2,12 @@
 // button, and `--require-sealed` meeting a browser with and without OrgSeal.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { writeFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { launch, startVendor, tempDir, validPolicy } from './harness.mjs';
+import { rm } from 'node:fs/promises';
+import { launch, startVendor, validPolicy, sampleFile } from './harness.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-async function sampleFile(size) {
-  const dir = await tempDir('orgseal-files-');
-  dirs.push(dir);
-  const bytes = randomBytes(size);
-  const file = path.join(dir, `report-${size}.bin`);
-  await writeFile(file, bytes);
-  return { path: file, bytes, name: path.basename(file) };
-}
 
 test('--require-sealed: the sealed upload is stored, and deleting it through the page removes it', async () => {
   const site = await startVendor({ requireSealed: true });
@@ -33,7 +23,7 @@ test('--require-sealed: the sealed upload is stored, and deleting it through the
     await page.click('#login-submit');
     await page.waitForSelector('#login-error');
     await site.signIn(page);
-    const file = await sampleFile(40000);
+    const file = await sampleFile(40000, dirs, 'report');
     await page.setInputFiles('#fetch-file', file.path);
     await Promise.all([page.waitForEvent('load'), page.click('#fetch-upload')]);
     const row = page.locator('#files tbody tr');
@@ -56,7 +46,7 @@ test('--require-sealed: without OrgSeal the page shows the refusal and nothing i
   try {
     const page = browser.page;
     await site.open(page);
-    const file = await sampleFile(20000);
+    const file = await sampleFile(20000, dirs, 'report');
     await page.setInputFiles('#fetch-file', file.path);
     await page.click('#fetch-upload');
     await page.waitForFunction(() => /failed/.test(document.getElementById('fetch-status').textContent));

@@ -190,27 +190,14 @@ async fn too_large_uploads_get_413_and_leave_nothing() {
     let site = start(|c| c.max_upload = 1 << 20).await;
     let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
     let form = Form::new().part("file", part(&data(2 << 20), "big.bin"));
-    let res = alice
-        .client
-        .post(format!("{}/api/files", site.base))
-        .header("x-csrf-token", &alice.csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = alice.post_files(&site, form).await.unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let text = res.text().await.unwrap();
     assert!(text.contains("1048576 bytes (1.0 MiB)"), "{text}");
     // Without a Content-Length (a streamed body), the limit still holds.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..40).map(|_| Ok(data(64 << 10))).collect();
     let part = Part::stream(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))).file_name("s.bin");
-    let res = alice
-        .client
-        .post(format!("{}/api/files", site.base))
-        .header("x-csrf-token", &alice.csrf)
-        .multipart(Form::new().part("file", part))
-        .send()
-        .await;
+    let res = alice.post_files(&site, Form::new().part("file", part)).await;
     // The server answers 413 as soon as the limit is passed; the client may
     // still be sending and see the connection close instead.
     if let Ok(res) = res {
@@ -227,14 +214,7 @@ async fn require_sealed_refuses_plain_files() {
     let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
     for plain in [b"%PDF-1.7 plain".to_vec(), Vec::new(), b"OrgSea".to_vec(), b"OrgSeal\x02xxxxxxxx".to_vec()] {
         let form = Form::new().part("file", part(&plain, "plain.pdf"));
-        let res = alice
-            .client
-            .post(format!("{}/api/files", site.base))
-            .header("x-csrf-token", &alice.csrf)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = alice.post_files(&site, form).await.unwrap();
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let text = res.text().await.unwrap();
         assert!(text.contains("\"plain.pdf\" was refused") && text.contains("OrgSeal header"), "{text}");
@@ -258,13 +238,7 @@ async fn an_upload_cut_off_by_the_client_leaves_nothing() {
     let mut chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..48).map(|_| Ok(data(64 << 10))).collect();
     chunks.push(Err(std::io::Error::other("client gave up")));
     let part = Part::stream(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))).file_name("cut.bin");
-    let res = alice
-        .client
-        .post(format!("{}/api/files", site.base))
-        .header("x-csrf-token", &alice.csrf)
-        .multipart(Form::new().part("file", part))
-        .send()
-        .await;
+    let res = alice.post_files(&site, Form::new().part("file", part)).await;
     assert!(res.is_err(), "the request cannot complete");
     // Give the server a moment to notice and clean up.
     for _ in 0..50 {

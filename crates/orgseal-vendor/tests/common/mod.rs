@@ -122,20 +122,23 @@ impl User {
         res.json::<Vec<serde_json::Value>>().await.unwrap()
     }
 
+    /// `POST /api/files` with this session's CSRF header.
+    pub async fn post_files(&self, site: &Site, form: Form) -> reqwest::Result<reqwest::Response> {
+        self.client
+            .post(format!("{}/api/files", site.base))
+            .header("x-csrf-token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+    }
+
     /// Uploads through the API; asserts 201 and returns the ids.
     pub async fn upload(&self, site: &Site, files: Vec<(&str, Vec<u8>)>) -> Vec<String> {
         let mut form = Form::new();
         for (name, bytes) in files {
             form = form.part("file", Part::bytes(bytes).file_name(name.to_string()));
         }
-        let res = self
-            .client
-            .post(format!("{}/api/files", site.base))
-            .header("x-csrf-token", &self.csrf)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = self.post_files(site, form).await.unwrap();
         let status = res.status();
         let body: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap_or_default();
         assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
