@@ -61,7 +61,14 @@ pub fn moto() -> Result<std::path::PathBuf> {
         return Ok(server);
     }
     let venv_str = venv.to_str().context("non-UTF-8 path")?;
-    run("python3", &["-m", "venv", venv_str])?;
+    if !succeeds("python3", &["--version"]) {
+        run("apt-get", &["install", "-y", "python3", "python3-venv"])?;
+    }
+    if run("python3", &["-m", "venv", venv_str]).is_err() {
+        // Debian's own python3 ships venv support separately.
+        run("apt-get", &["install", "-y", "python3-venv"])?;
+        run("python3", &["-m", "venv", "--clear", venv_str])?;
+    }
     let pip = venv.join("bin/pip");
     run(pip.to_str().context("non-UTF-8 path")?, &["install", "--quiet", &format!("moto[server]=={MOTO_VERSION}")])?;
     Ok(server)
