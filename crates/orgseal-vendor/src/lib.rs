@@ -155,12 +155,6 @@ fn forbidden_csrf() -> AppError {
     AppError(StatusCode::FORBIDDEN, "missing or wrong CSRF token: reload the page and try again".into())
 }
 
-fn new_id() -> String {
-    let mut b = [0u8; 12];
-    getrandom::fill(&mut b).expect("system randomness");
-    hex::encode(b)
-}
-
 /// The signed-in user, or 401 for API calls.
 async fn api_user(app: &App, jar: &CookieJar) -> Result<SessionUser, AppError> {
     auth::current_user(&app.db, jar)
@@ -241,7 +235,7 @@ async fn store_files(
         if name.is_empty() {
             continue; // an empty file input submits a nameless empty part
         }
-        let id = new_id();
+        let id = store::new_blob_id();
         let mut upload = app.blobs.sink(&id).await?;
         let mut size = 0u64;
         let mut head = Vec::with_capacity(SEALED_MAGIC.len());

@@ -135,18 +135,21 @@ impl Blobs {
     /// Start-up cleanup: removes partial uploads left by a crash and blobs that
     /// no file record names (an upload killed between completing its blob and
     /// recording it). Returns how many were removed.
+    ///
+    /// Only names the site makes are touched (a blob id, `ID#N`, `ID.part`),
+    /// so other objects sharing the bucket or folder are left alone.
     pub async fn remove_orphans(&self, db: &Db) -> anyhow::Result<usize> {
-        let mut removed = remove_staging_files(&self.spool, |_| true)?;
+        let mut removed = remove_staging_files(&self.spool, |name| name.strip_suffix(".part").is_some_and(is_blob_id))?;
         if let StoreKind::Local(dir) = &self.kind {
             // Partial local uploads are staging files `ID#N`, which listing skips.
-            removed += remove_staging_files(dir, |name| name.contains('#'))?;
+            removed += remove_staging_files(dir, |name| name.split_once('#').is_some_and(|(id, _)| is_blob_id(id)))?;
         }
         let mut listing = self.store.list(self.prefix.as_ref());
         let mut orphans = Vec::new();
         while let Some(meta) = listing.next().await {
             let meta = meta?;
             let id = meta.location.filename().unwrap_or_default().to_string();
-            if !db.file_exists(&id).await? {
+            if is_blob_id(&id) && meta.location == self.key(&id) && !db.file_exists(&id).await? {
                 orphans.push(meta.location);
             }
         }
@@ -156,6 +159,18 @@ impl Blobs {
         }
         Ok(removed)
     }
+}
+
+/// A new random blob id: 24 lowercase hex digits.
+pub fn new_blob_id() -> String {
+    let mut b = [0u8; 12];
+    getrandom::fill(&mut b).expect("system randomness");
+    hex::encode(b)
+}
+
+/// Whether `name` has the shape of an id [`new_blob_id`] makes.
+pub fn is_blob_id(name: &str) -> bool {
+    name.len() == 24 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Streams `range` of a local blob file.

@@ -116,9 +116,17 @@ async fn the_site_on_s3_storage() {
     drop(server);
     let orphan = format!("{bucket}/vendor/0123456789abcdef01234567");
     assert!(http.put(&orphan).body("orphan").send().await.unwrap().status().is_success());
+    // Objects the site did not make, in its prefix or beside it, stay.
+    for url in [format!("{bucket}/vendor/README.txt"), format!("{bucket}/other-app/0123456789abcdef01234567")] {
+        assert!(http.put(&url).body("not ours").send().await.unwrap().status().is_success());
+    }
     let server = Process::serve_with(&dir.0, &args, &env);
     assert!(server.stderr_contains("removed 1 partial or unrecorded blob(s)"));
     assert_eq!(http.get(&orphan).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let listing = http.get(format!("{bucket}?list-type=2")).send().await.unwrap().text().await.unwrap();
+    for key in ["vendor/README.txt", "other-app/0123456789abcdef01234567", &format!("vendor/{}", ids[1])] {
+        assert!(listing.contains(&format!("<Key>{key}</Key>")), "{key} must stay: {listing}");
+    }
     let site = Site { base: server.base.clone(), data: dir.0.clone(), _dir: None };
     let alice = User::login(&site, "alice", common::PASSWORD).await.unwrap();
     let listed = alice.list(&site).await;
