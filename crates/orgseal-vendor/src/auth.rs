@@ -66,6 +66,7 @@ pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static
 
 /// Starts a session for `user_id`; returns the jar with its cookie set.
 pub async fn start_session(db: &Db, jar: CookieJar, user_id: i64, secure: bool) -> sqlx::Result<CookieJar> {
+    db.expire_sessions().await?; // keeps the table to live sessions
     let value = token();
     db.add_session(&hash_token(&value), user_id, &token(), now_ms() + SESSION_MS).await?;
     Ok(jar.add(cookie(SESSION_COOKIE, value, secure)).remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")))
