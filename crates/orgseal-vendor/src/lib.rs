@@ -8,13 +8,14 @@ pub mod store;
 use auth::{CSRF_HEADER, LOGIN_CSRF_COOKIE, same_token};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, FromRequestParts, Multipart, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use db::{Db, FileRecord, SessionUser, now_ms};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use headers::HeaderMapExt;
 use serde::Deserialize;
 use std::ops::Bound;
@@ -155,27 +156,55 @@ fn forbidden_csrf() -> AppError {
     AppError(StatusCode::FORBIDDEN, "missing or wrong CSRF token: reload the page and try again".into())
 }
 
-/// The signed-in user, or 401 for API calls.
-async fn api_user(app: &App, jar: &CookieJar) -> Result<SessionUser, AppError> {
-    auth::current_user(&app.db, jar)
-        .await?
-        .ok_or_else(|| AppError(StatusCode::UNAUTHORIZED, "not signed in: sign in at /login".into()))
+/// The signed-in user of a page: without a session, the page redirects to
+/// the login form.
+struct PageUser(SessionUser);
+
+/// The signed-in user of an API call: without a session, 401.
+struct ApiUser(SessionUser);
+
+/// An [`ApiUser`] whose state-changing call carries the session's CSRF token
+/// in the `X-CSRF-Token` header: otherwise 403.
+struct CsrfUser(SessionUser);
+
+async fn session_user(parts: &Parts, app: &App) -> Result<Option<SessionUser>, AppError> {
+    Ok(auth::current_user(&app.db, &CookieJar::from_headers(&parts.headers)).await?)
 }
 
-/// The signed-in user whose request carries the session's CSRF token in the
-/// `X-CSRF-Token` header.
-async fn api_user_csrf(app: &App, jar: &CookieJar, headers: &HeaderMap) -> Result<SessionUser, AppError> {
-    let user = api_user(app, jar).await?;
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !same_token(sent, &user.csrf) {
-        return Err(forbidden_csrf());
+impl FromRequestParts<Shared> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
+        match session_user(parts, app).await {
+            Ok(Some(user)) => Ok(PageUser(user)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(e.into_response()),
+        }
     }
-    Ok(user)
 }
 
-/// The signed-in user for a page, or a redirect to the login page.
-async fn page_user(app: &App, jar: &CookieJar) -> Result<Result<SessionUser, Redirect>, AppError> {
-    Ok(auth::current_user(&app.db, jar).await?.ok_or_else(|| Redirect::to("/login")))
+impl FromRequestParts<Shared> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, AppError> {
+        session_user(parts, app)
+            .await?
+            .map(ApiUser)
+            .ok_or_else(|| AppError(StatusCode::UNAUTHORIZED, "not signed in: sign in at /login".into()))
+    }
+}
+
+impl FromRequestParts<Shared> for CsrfUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, AppError> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, app).await?;
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !same_token(sent, &user.csrf) {
+            return Err(forbidden_csrf());
+        }
+        Ok(CsrfUser(user))
+    }
 }
 
 fn too_large(limit: u64) -> AppError {
@@ -290,32 +319,26 @@ fn not_sealed(name: &str) -> AppError {
 
 async fn form_upload(
     State(app): State<Shared>,
-    jar: CookieJar,
+    PageUser(user): PageUser,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<Response, AppError> {
-    let user = match page_user(&app, &jar).await? {
-        Ok(u) => u,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
+) -> Result<Redirect, AppError> {
     store_files(&app, &user, &headers, multipart, true).await?;
-    Ok(Redirect::to("/").into_response())
+    Ok(Redirect::to("/"))
 }
 
 async fn api_upload(
     State(app): State<Shared>,
-    jar: CookieJar,
+    CsrfUser(user): CsrfUser,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let user = api_user_csrf(&app, &jar, &headers).await?;
     let stored = store_files(&app, &user, &headers, multipart, false).await?;
     let ids: Vec<&str> = stored.iter().map(|r| r.id.as_str()).collect();
     Ok((StatusCode::CREATED, axum::Json(serde_json::json!({ "ids": ids }))).into_response())
 }
 
-async fn api_list(State(app): State<Shared>, jar: CookieJar) -> Result<Response, AppError> {
-    let user = api_user(&app, &jar).await?;
+async fn api_list(State(app): State<Shared>, ApiUser(user): ApiUser) -> Result<Response, AppError> {
     Ok(axum::Json(app.db.files(user.user_id).await?).into_response())
 }
 
@@ -333,11 +356,9 @@ async fn delete_file(app: &App, user: &SessionUser, id: &str) -> Result<(), AppE
 
 async fn api_delete(
     State(app): State<Shared>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    CsrfUser(user): CsrfUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let user = api_user_csrf(&app, &jar, &headers).await?;
     delete_file(&app, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -350,25 +371,20 @@ struct CsrfForm {
 
 async fn form_delete(
     State(app): State<Shared>,
-    jar: CookieJar,
+    PageUser(user): PageUser,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    let user = match page_user(&app, &jar).await? {
-        Ok(u) => u,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
+) -> Result<Redirect, AppError> {
     if !same_token(&form.csrf, &user.csrf) {
         return Err(forbidden_csrf());
     }
     delete_file(&app, &user, &id).await?;
-    Ok(Redirect::to("/").into_response())
+    Ok(Redirect::to("/"))
 }
 
-/// The one byte range to send, from a `Range` header and the length; `Err`
-/// when the range cannot be satisfied, `None` to send everything.
-fn wanted_range(headers: &HeaderMap, len: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(range) = headers.typed_get::<headers::Range>() else { return Ok(None) };
+/// The one byte range to send, from a `Range` header and the blob's length;
+/// `Err` when it cannot be satisfied, `None` to send everything.
+fn wanted_range(range: &headers::Range, len: u64) -> Result<Option<(u64, u64)>, ()> {
     let ranges: Vec<_> = range.satisfiable_ranges(len).collect();
     if ranges.len() != 1 {
         // Several ranges: send the whole file (a server may ignore Range).
@@ -393,39 +409,49 @@ fn wanted_range(headers: &HeaderMap, len: u64) -> Result<Option<(u64, u64)>, ()>
 
 async fn download(
     State(app): State<Shared>,
-    jar: CookieJar,
+    ApiUser(user): ApiUser,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let user = api_user(&app, &jar).await?;
     let rec = app.db.file(user.user_id, &id).await?.ok_or_else(not_found)?;
-    // The stored length, which is what is sent: the site serves its bytes as
-    // they are, and a reader of a damaged blob sees where it ends.
-    let len = app.blobs.size(&id).await?.ok_or_else(not_found)?;
     let mut res_headers = HeaderMap::new();
     res_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     res_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     res_headers
         .insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&content_disposition(&rec.name)).expect("ASCII"));
-    let (status, range) = match wanted_range(&headers, len) {
-        Err(()) => {
-            res_headers.typed_insert(headers::ContentRange::unsatisfied_bytes(len));
-            return Ok((StatusCode::RANGE_NOT_SATISFIABLE, res_headers).into_response());
+    // Lengths are those of the stored blob, not the record: the site serves its
+    // bytes as they are, and a reader of a damaged blob sees where it ends.
+    let missing = |e: object_store::Error| match e {
+        object_store::Error::NotFound { .. } => not_found(),
+        e => e.into(),
+    };
+    let (status, body_len, stream) = match headers.typed_get::<headers::Range>() {
+        None => {
+            // The common case: one request to the store, which also gives the length.
+            let (len, stream) = app.blobs.get(&id, None).await.map_err(missing)?;
+            (StatusCode::OK, len, stream)
         }
-        Ok(None) => (StatusCode::OK, None),
-        Ok(Some((first, last))) => {
-            res_headers.typed_insert(headers::ContentRange::bytes(first..=last, len).expect("valid range"));
-            (StatusCode::PARTIAL_CONTENT, Some(first..last + 1))
+        Some(range) => {
+            let len = app.blobs.size(&id).await?.ok_or_else(not_found)?;
+            match wanted_range(&range, len) {
+                Err(()) => {
+                    res_headers.typed_insert(headers::ContentRange::unsatisfied_bytes(len));
+                    return Ok((StatusCode::RANGE_NOT_SATISFIABLE, res_headers).into_response());
+                }
+                Ok(None) => {
+                    let (len, stream) = app.blobs.get(&id, None).await.map_err(missing)?;
+                    (StatusCode::OK, len, stream)
+                }
+                Ok(Some((first, last))) => {
+                    res_headers.typed_insert(headers::ContentRange::bytes(first..=last, len).expect("valid range"));
+                    let (_, stream) = app.blobs.get(&id, Some(first..last + 1)).await.map_err(missing)?;
+                    (StatusCode::PARTIAL_CONTENT, last + 1 - first, stream)
+                }
+            }
         }
     };
-    let body_len = range.as_ref().map_or(len, |r| r.end - r.start);
     res_headers.typed_insert(headers::ContentLength(body_len));
-    let stream = if len == 0 {
-        futures_util::stream::empty().boxed()
-    } else {
-        app.blobs.get(&id, range).await?.map_err(std::io::Error::other).boxed()
-    };
-    Ok((status, res_headers, Body::from_stream(stream)).into_response())
+    Ok((status, res_headers, Body::from_stream(stream.map_err(std::io::Error::other))).into_response())
 }
 
 /// RFC 6266: an ASCII fallback plus `filename*` in UTF-8.
@@ -450,11 +476,7 @@ fn human_size(n: i64) -> String {
     }
 }
 
-async fn index(State(app): State<Shared>, jar: CookieJar) -> Result<Response, AppError> {
-    let user = match page_user(&app, &jar).await? {
-        Ok(u) => u,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
+async fn index(State(app): State<Shared>, PageUser(user): PageUser) -> Result<Response, AppError> {
     let files = app.db.files(user.user_id).await?;
     let csrf = escape(&user.csrf);
     let mut rows = String::new();

@@ -99,19 +99,20 @@ impl Blobs {
         }
     }
 
-    /// Streams `range` (or all) of blob `id`.
+    /// Streams `range` (or all) of blob `id`, with the blob's whole length.
     pub async fn get(
         &self,
         id: &str,
         range: Option<std::ops::Range<u64>>,
-    ) -> object_store::Result<BoxStream<'static, object_store::Result<bytes::Bytes>>> {
+    ) -> object_store::Result<(u64, BoxStream<'static, object_store::Result<bytes::Bytes>>)> {
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
         let result = self.store.get_opts(&self.key(id), options).await?;
+        let len = result.meta.size;
         match result.payload {
             // A local file: read it in 256 KiB steps (object_store's own
             // stream reads 8 KiB per blocking task, which caps downloads).
-            GetResultPayload::File(file, path) => Ok(file_stream(file, path, result.range).boxed()),
-            GetResultPayload::Stream(stream) => Ok(stream),
+            GetResultPayload::File(file, path) => Ok((len, file_stream(file, path, result.range).boxed())),
+            GetResultPayload::Stream(stream) => Ok((len, stream)),
         }
     }
 

@@ -183,6 +183,21 @@ async fn upload_list_download_and_ranges() {
     assert!(page.contains("hello.txt") && page.contains("5 B") && page.contains("2.9 MiB") && page.contains("GMT"));
     assert!(page.contains(&format!("/api/files/{}/content", ids[0])) && page.contains("class=\"delete\""));
     assert!(!page.contains("<script>"), "no inline script");
+
+    // Storage that lost or cut a blob behind the site's back: the site says
+    // what it has, no more (a missing blob is 404, a cut one is sent as cut).
+    std::fs::write(site.data.join("blobs").join(&ids[1]), &big[..1000]).unwrap();
+    let res = alice.client.get(&url).send().await.unwrap();
+    assert_eq!(res.headers()["content-length"], "1000");
+    assert!(res.bytes().await.unwrap() == big[..1000]);
+    std::fs::remove_file(site.data.join("blobs").join(&ids[1])).unwrap();
+    for range in [None, Some("bytes=0-9")] {
+        let mut req = alice.client.get(&url);
+        if let Some(r) = range {
+            req = req.header("range", r);
+        }
+        assert_eq!(req.send().await.unwrap().status(), StatusCode::NOT_FOUND, "{range:?}");
+    }
 }
 
 #[tokio::test]

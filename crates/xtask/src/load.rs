@@ -2,7 +2,8 @@
 //! 64 MiB uploads, then 32 concurrent downloads of them, on local disk and on
 //! an S3 server (moto). Prints throughput and the server's peak RSS (VmHWM).
 //! A benchmark, not a test: it prints figures, and fails only if a transfer
-//! fails or comes back different.
+//! fails, or a download has the wrong length or a wrong byte among those it
+//! samples (one in 4099, so that checking does not slow the client).
 
 use crate::{root, setup};
 use anyhow::{Context, Result, bail};
@@ -129,6 +130,24 @@ async fn download(client: reqwest::Client, base: String, id: String, c: usize) -
     Ok(())
 }
 
+/// Runs `task(c)` for every client at once; returns the results in client
+/// order and the seconds until the last one finished.
+async fn all_clients<T, E, F, Fut>(task: F) -> Result<(Vec<T>, f64)>
+where
+    T: Send + 'static,
+    E: Into<anyhow::Error> + Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>> + Send + 'static,
+{
+    let started = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS).map(|c| tokio::spawn(task(c))).collect();
+    let mut out = Vec::with_capacity(CLIENTS);
+    for h in handles {
+        out.push(h.await?.map_err(Into::into)?);
+    }
+    Ok((out, started.elapsed().as_secs_f64()))
+}
+
 struct Figures {
     up_mbs: f64,
     down_mbs: f64,
@@ -147,25 +166,8 @@ async fn run_one(bin: &Path, work: &Path, args: &[&str], env: &[(&str, String)])
     let (client, csrf) = login(&base).await?;
     let total = (CLIENTS * FILE) as f64;
 
-    let started = Instant::now();
-    let uploads: Vec<_> =
-        (0..CLIENTS).map(|c| tokio::spawn(upload(client.clone(), base.clone(), csrf.clone(), c))).collect();
-    let mut ids = Vec::new();
-    for u in uploads {
-        ids.push(u.await??);
-    }
-    let up = started.elapsed().as_secs_f64();
-
-    let started = Instant::now();
-    let downloads: Vec<_> = ids
-        .into_iter()
-        .enumerate()
-        .map(|(c, id)| tokio::spawn(download(client.clone(), base.clone(), id, c)))
-        .collect();
-    for d in downloads {
-        d.await??;
-    }
-    let down = started.elapsed().as_secs_f64();
+    let (ids, up) = all_clients(|c| upload(client.clone(), base.clone(), csrf.clone(), c)).await?;
+    let (_, down) = all_clients(|c| download(client.clone(), base.clone(), ids[c].clone(), c)).await?;
     let peak_mib = peak_rss_mib(server.0.id())?;
     drop(server);
     Ok(Figures { up_mbs: total / up / 1e6, down_mbs: total / down / 1e6, peak_mib })
@@ -179,39 +181,28 @@ async fn raw_disk(work: &Path) -> Result<(f64, f64)> {
     let dir = work.join("raw");
     std::fs::create_dir_all(&dir)?;
     let total = (CLIENTS * FILE) as f64;
-    let started = Instant::now();
-    let writers: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let path = dir.join(c.to_string());
-            tokio::spawn(async move {
-                let mut f = tokio::fs::File::create(&path).await?;
-                for start in (0..FILE).step_by(PIECE) {
-                    f.write_all(&piece(c, start, PIECE)).await?;
-                }
-                f.sync_all().await
-            })
-        })
-        .collect();
-    for w in writers {
-        w.await??;
-    }
-    let up = total / started.elapsed().as_secs_f64() / 1e6;
-    let started = Instant::now();
-    let readers: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let path = dir.join(c.to_string());
-            tokio::spawn(async move {
-                let mut f = tokio::fs::File::open(&path).await?;
-                let mut buf = vec![0u8; PIECE];
-                while f.read(&mut buf).await? > 0 {}
-                Ok::<_, std::io::Error>(())
-            })
-        })
-        .collect();
-    for r in readers {
-        r.await??;
-    }
-    let down = total / started.elapsed().as_secs_f64() / 1e6;
+    let (_, up) = all_clients(|c| {
+        let path = dir.join(c.to_string());
+        async move {
+            let mut f = tokio::fs::File::create(&path).await?;
+            for start in (0..FILE).step_by(PIECE) {
+                f.write_all(&piece(c, start, PIECE)).await?;
+            }
+            f.sync_all().await
+        }
+    })
+    .await?;
+    let (_, down) = all_clients(|c| {
+        let path = dir.join(c.to_string());
+        async move {
+            let mut f = tokio::fs::File::open(&path).await?;
+            let mut buf = vec![0u8; PIECE];
+            while f.read(&mut buf).await? > 0 {}
+            Ok::<_, std::io::Error>(())
+        }
+    })
+    .await?;
+    let (up, down) = (total / up / 1e6, total / down / 1e6);
     std::fs::remove_dir_all(&dir)?;
     Ok((up, down))
 }

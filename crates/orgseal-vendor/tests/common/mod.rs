@@ -188,9 +188,16 @@ impl Process {
         Process { child, base, stderr }
     }
 
+    /// Whether the server printed `text` on stderr (waiting up to 2 s for it:
+    /// a reader thread collects the lines).
     pub fn stderr_contains(&self, text: &str) -> bool {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        self.stderr.lock().unwrap().contains(text)
+        for _ in 0..40 {
+            if self.stderr.lock().unwrap().contains(text) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
     }
 
     /// SIGKILL: no cleanup code runs.
