@@ -14,9 +14,11 @@ const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 
 let policy = null; // PolicyState, or null when no policy is installed
 let status = { state: 'loading' };
-const recent = []; // last refusals, for the popup: {when, what, why}
 // Sealer tokens live in session storage (memory only, extension contexts only)
 // so that they outlive the service worker being stopped while a page is open.
+// A token is good for one claim, within TOKEN_TTL_MS of being issued.
+const TOKEN_TTL_MS = 60000;
+const claiming = new Set(); // tokens being claimed right now (claims are atomic)
 const tokens = {
   async get(token) {
     const key = `sealer:${token}`;
@@ -35,36 +37,131 @@ const tokens = {
 api.tabs?.onRemoved.addListener((tabId) => tokens.dropTab(tabId).catch(() => {}));
 const ownDownloads = new Map(); // blob URL → file name we save it under
 
+// ---- recent operations (for the popup), kept across service worker restarts ----
+const RECENT_KEY = 'recent';
+async function record(kind, what, why = '', size = null) {
+  const entry = { when: Date.now(), kind, what, why, size };
+  const list = (await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? [];
+  list.unshift(entry);
+  await api.storage.session.set({ [RECENT_KEY]: list.slice(0, 30) });
+}
+const note = (what, why) => record('refused', what, why).catch(() => {});
+
+// ---- the policy ----
+// The last site list that loaded, so that a moment without a policy (profile
+// start, a failed policy fetch) or a broken core blocks those sites instead
+// of leaving them open.
+const KNOWN_SITES_KEY = 'knownSites';
+
 async function loadPolicy() {
-  await loadCore();
   let items = {};
   try {
     items = (await api.storage.managed.get(null)) ?? {};
   } catch {
     items = {}; // Firefox rejects when no policy exists
   }
+  try {
+    await loadCore();
+  } catch (e) {
+    policy = null;
+    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    status = { state: 'broken', problems: [`the OrgSeal core did not load (${e?.message ?? e})`], keys: [], keyLabels: [], sites: known, failClosed: true };
+    return;
+  }
   policy?.free();
   if (Object.keys(items).length === 0) {
     policy = null;
-    status = { state: 'none', problems: [], keys: [], keyLabels: [], sites: [], failClosed: false };
+    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    status = known.length
+      ? { state: 'missing', problems: ['the OrgSeal policy that protected these sites is gone; ask IT'], keys: [], keyLabels: [], sites: known, failClosed: true }
+      : { state: 'none', problems: [], keys: [], keyLabels: [], sites: [], failClosed: false };
   } else {
     policy = PolicyState.fromJson(JSON.stringify(items));
     status = policy.status();
+    await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
+  }
+}
+
+// Tells every open tab to ask again (a site added to the policy is protected
+// at once in tabs already open), and sets each tab's badge.
+async function broadcast() {
+  for (const tab of (await api.tabs?.query({})) ?? []) {
+    api.tabs.sendMessage(tab.id, { type: 'policy-changed' }).catch(() => {});
   }
 }
 
 let ready = loadPolicy();
+ready.then(broadcast, () => {});
 api.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') ready = loadPolicy();
+  if (area !== 'managed') return;
+  ready = loadPolicy();
+  ready.then(broadcast, () => {});
 });
 
-function note(what, why) {
-  recent.unshift({ when: Date.now(), what, why });
-  recent.length = Math.min(recent.length, 20);
+// Tabs open before install or update have no (or an orphaned) content script:
+// put the current one in, in every frame. Pages that cannot be reached are
+// warned by the orphaned script itself (it refuses files and says to reload).
+api.runtime.onInstalled?.addListener(async () => {
+  if (!api.scripting) return;
+  for (const tab of (await api.tabs.query({ url: ['http://*/*', 'https://*/*'] })) ?? []) {
+    const target = { tabId: tab.id, allFrames: true };
+    api.scripting
+      .executeScript({ target, files: ['extension/content/page-hook.js'], world: 'MAIN', injectImmediately: true })
+      .then(() => api.scripting.executeScript({ target, files: ['extension/content/main.js'], injectImmediately: true }))
+      .catch(() => {});
+  }
+});
+
+// ---- which site a frame belongs to ----
+
+// The site entry of a frame. Matched on the document URL, not on a possibly
+// opaque origin: a sandboxed document of a configured site is that site. A
+// frame without an address of its own (about:blank, srcdoc, data:, or a
+// blob: of an opaque origin) belongs to the origin that made it, and, when
+// that is opaque too, to the tab's top document.
+function siteOfSender(sender) {
+  const candidates = [];
+  const add = (u) => {
+    try {
+      const { protocol, origin } = new URL(u);
+      if ((protocol === 'http:' || protocol === 'https:' || protocol === 'blob:') && origin !== 'null') candidates.push(origin);
+    } catch {
+      // not a URL: no candidate
+    }
+  };
+  add(sender.url);
+  if (!candidates.length && sender.origin && sender.origin !== 'null') candidates.push(sender.origin);
+  if (!candidates.length && sender.tab?.url) add(sender.tab.url);
+  for (const origin of candidates) {
+    const site = siteOf(origin);
+    if (site) return site;
+  }
+  return null;
 }
 
 function siteOf(origin) {
   return status.sites?.find((s) => s.origin === origin) ?? null;
+}
+
+function siteOfUrl(url) {
+  try {
+    return siteOf(new URL(url).origin);
+  } catch {
+    return null;
+  }
+}
+
+// ---- the toolbar badge: a sign the page cannot fake ----
+function badge(tabId, mode) {
+  if (!api.action || tabId === undefined || tabId < 0) return;
+  const look = {
+    seal: ['ON', '#1a7f37', 'OrgSeal protects this page: files you pick, drop or paste are sealed'],
+    blocked: ['!', '#b42318', 'OrgSeal blocks files on this page (see the popup)'],
+    off: ['', '#777', 'OrgSeal: this page is not a site your organisation protects'],
+  }[mode];
+  api.action.setBadgeText({ tabId, text: look[0] }).catch(() => {});
+  api.action.setBadgeBackgroundColor({ tabId, color: look[1] }).catch(() => {});
+  api.action.setTitle({ tabId, title: look[2] }).catch(() => {});
 }
 
 function randomToken() {
@@ -77,17 +174,21 @@ function randomSealedName() {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('') + '.orgseal';
 }
 
-function senderOrigin(sender) {
-  if (sender.origin) return sender.origin;
-  try {
-    return new URL(sender.url).origin;
-  } catch {
-    return null;
-  }
-}
-
 const fromExtensionPage = (sender, path) =>
   sender.id === api.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(api.runtime.getURL(path));
+const fromContentScript = (sender) => Boolean(sender.tab) && sender.id === api.runtime.id && !sender.url?.startsWith(api.runtime.getURL(''));
+
+function modeFor(sender) {
+  const site = siteOfSender(sender);
+  if (!site) return { mode: 'off' };
+  if (status.state !== 'valid') {
+    return {
+      mode: status.failClosed ? 'blocked' : 'off',
+      reason: `the OrgSeal policy is not usable (${status.problems?.[0] ?? 'unknown problem'}); ask IT to fix it`,
+    };
+  }
+  return { mode: 'seal', sealerUrl: SEALER_URL, site };
+}
 
 // ---- message handlers: one per type ----
 
@@ -95,43 +196,66 @@ const handlers = {
   // Popup: status for display. Never holds secrets.
   async status(_msg, sender) {
     if (!fromExtensionPage(sender, 'extension/popup/')) throw new Error('status is for the popup');
-    await ready;
-    return { status, recent, version: api.runtime.getManifest().version, extensionId: api.runtime.id };
+    await ready.catch(() => {});
+    const recent = (await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? [];
+    const self = await api.management?.getSelf?.().catch(() => null);
+    const installType = self?.installType ?? 'unknown';
+    return {
+      status,
+      recent,
+      version: api.runtime.getManifest().version,
+      extensionId: api.runtime.id,
+      installType,
+      guard: guardRunning && installType === 'admin',
+    };
   },
 
-  // Content script: what to do on this page.
+  // Content script: what to do in this frame.
   async 'site-config'(_msg, sender) {
-    if (!sender.tab || sender.id !== api.runtime.id) throw new Error('site-config is for content scripts');
-    await ready;
-    const origin = senderOrigin(sender);
-    const site = siteOf(origin);
-    if (!site) return { mode: 'off' };
-    if (status.state !== 'valid') {
-      return {
-        mode: status.failClosed ? 'blocked' : 'off',
-        reason: `the OrgSeal policy is invalid (${status.problems[0] ?? 'unknown problem'}); ask IT to fix it`,
-      };
-    }
-    return { mode: 'seal', sealerUrl: SEALER_URL };
+    if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');
+    await ready.catch(() => {});
+    const { mode, reason, sealerUrl } = modeFor(sender);
+    if (sender.frameId === 0) badge(sender.tab.id, mode);
+    return { mode, reason, sealerUrl };
   },
 
   // Content script: a one-time token for the sealer frame it is about to open.
   async 'sealer-token'(_msg, sender) {
-    if (!sender.tab || sender.id !== api.runtime.id) throw new Error('sealer-token is for content scripts');
-    await ready;
-    const origin = senderOrigin(sender);
-    if (status.state !== 'valid' || !siteOf(origin)) throw new Error('this site is not configured for sealing');
+    if (!fromContentScript(sender)) throw new Error('sealer-token is for content scripts');
+    await ready.catch(() => {});
+    const { mode, site } = modeFor(sender);
+    if (mode !== 'seal') throw new Error('this site is not configured for sealing');
     const token = randomToken();
-    await tokens.set(token, { tabId: sender.tab.id, origin, claimed: false });
+    await tokens.set(token, { tabId: sender.tab.id, origin: site.origin, claimed: false, issued: Date.now() });
     return { token };
+  },
+
+  // Content script: a refusal it showed, for the popup.
+  async refused(msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('refused is for content scripts');
+    await record('refused', `upload on ${new URL(sender.url).origin}`, String(msg.why ?? '').slice(0, 500));
+  },
+
+  // Content script: files it handed to the page sealed, for the popup.
+  async sealed(msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('sealed is for content scripts');
+    const count = Number.isSafeInteger(msg.count) ? msg.count : 0;
+    await record('sealed', `${count} file${count === 1 ? '' : 's'} on ${new URL(sender.url).origin}`, '', msg.bytes);
   },
 
   // Sealer frame: prove it was opened by our content script in this tab.
   async 'sealer-claim'(msg, sender) {
-    const t = await checkToken(msg, sender);
-    if (t.claimed) throw new Error('token already used');
-    await tokens.set(msg.token, { ...t, claimed: true });
-    return { ok: true };
+    if (claiming.has(msg.token)) throw new Error('token already used');
+    claiming.add(msg.token);
+    try {
+      const t = await checkToken(msg, sender);
+      if (t.claimed) throw new Error('token already used');
+      if (Date.now() - t.issued > TOKEN_TTL_MS) throw new Error('sealer token expired; try again');
+      await tokens.set(msg.token, { ...t, claimed: true });
+      return { ok: true };
+    } finally {
+      claiming.delete(msg.token);
+    }
   },
 
   // Sealer frame: header, sealed metadata and the chunk key for one file.
@@ -146,12 +270,14 @@ const handlers = {
     const modified = Number.isSafeInteger(msg.modified) ? msg.modified : undefined;
     const s = policy.beginSeal(msg.name, msg.mime, msg.size, modified);
     const site = siteOf(t.origin);
+    if (!site) throw new Error('this site is no longer in the OrgSeal policy');
     return {
       prefix: toBase64(s.prefix),
       chunkKey: toBase64(s.chunkKey),
       keyId: s.keyId,
       keyLabel: s.keyLabel,
-      sealedName: site?.sealNames ? randomSealedName() : msg.name,
+      sealedName: site.sealNames ? randomSealedName() : msg.name,
+      hideName: site.sealNames,
     };
   },
 
@@ -190,6 +316,40 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   return true;
 });
 
+// ---- the guard: uploads that carry a file the extension did not seal ----
+// Works only where the browser lets the extension block requests: Chrome
+// allows `webRequestBlocking` only for a force-installed extension (loaded
+// unpacked, the listener runs but cannot cancel; the popup says so).
+// What Chromium shows of a request body decides what the guard can see: a
+// file the person picked and the extension did not replace appears as a
+// `file` entry (its path) in a fetch/XHR body; sealed files are in-memory
+// Blobs and never appear so. README lists what it cannot see.
+let guardRunning = false;
+function guard(details) {
+  const site = siteOfUrl(details.url);
+  if (!site || !status.failClosed) return {};
+  let path = '/';
+  try {
+    path = new URL(details.url).pathname;
+  } catch {
+    return {};
+  }
+  const usable = status.state === 'valid';
+  // With a policy that is not usable, every upload of a file to the site is stopped.
+  if (usable && !policy?.isUpload(site.origin, path)) return {};
+  const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
+  if (!picked.length) return {};
+  note(`upload to ${details.url}`, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`);
+  if (details.tabId >= 0) badge(details.tabId, 'blocked');
+  return { cancel: true };
+}
+try {
+  api.webRequest?.onBeforeRequest.addListener(guard, { urls: ['http://*/*', 'https://*/*'] }, ['blocking', 'requestBody']);
+  guardRunning = Boolean(api.webRequest);
+} catch {
+  guardRunning = false;
+}
+
 // ---- downloads ----
 
 function sanitizeName(name) {
@@ -200,15 +360,21 @@ function sanitizeName(name) {
   return clean || 'download';
 }
 
-async function configuredDownload(url) {
-  await ready;
+// Whether a download is from a configured download endpoint: the address the
+// page asked for, or, after redirects (a presigned object-store URL), the
+// address it ended at.
+async function configuredDownload(item) {
+  await ready.catch(() => {});
   if (!policy) return false;
-  try {
-    const u = new URL(url);
-    return policy.isDownload(u.origin, u.pathname);
-  } catch {
-    return false;
+  for (const url of [item.url, item.finalUrl]) {
+    try {
+      const u = new URL(url);
+      if (policy.isDownload(u.origin, u.pathname)) return true;
+    } catch {
+      // not a URL
+    }
   }
+  return false;
 }
 
 if (api.downloads?.onDeterminingFilename) {
@@ -218,16 +384,19 @@ if (api.downloads?.onDeterminingFilename) {
       suggest({ filename: own, conflictAction: 'uniquify' });
       return false;
     }
-    if (item.url.startsWith('blob:') || item.url.startsWith('data:')) return false;
+    if (item.url.startsWith('blob:') || item.url.startsWith('data:')) {
+      suggest();
+      return false;
+    }
     (async () => {
-      if (!(await configuredDownload(item.finalUrl || item.url))) {
+      if (!(await configuredDownload(item))) {
         suggest();
         return;
       }
       // Ours: cancel the browser's copy (the site's sealed bytes) and fetch it again.
       await api.downloads.cancel(item.id);
       api.downloads.erase({ id: item.id }).catch(() => {});
-      await openDownload(item.finalUrl || item.url, item.filename);
+      await openDownload(item.url, item.filename);
     })().catch((e) => note(`download ${item.url}`, String(e?.message ?? e)));
     return true;
   });
@@ -243,18 +412,24 @@ if (api.downloads?.onDeterminingFilename) {
   });
 }
 
-async function ensureOffscreen() {
-  const contexts = await api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
-  if (contexts.length) return;
-  try {
-    await api.offscreen.createDocument({
-      url: OFFSCREEN_PATH,
-      reasons: ['BLOBS'],
-      justification: 'Opens sealed downloads into Blob URLs (a service worker has no URL.createObjectURL).',
-    });
-  } catch (e) {
-    if (!String(e?.message).includes('single offscreen')) throw e;
-  }
+// One offscreen document, made once even when two downloads start together.
+let offscreenReady = null;
+function ensureOffscreen() {
+  offscreenReady ??= (async () => {
+    const contexts = await api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
+    if (contexts.length) return;
+    try {
+      await api.offscreen.createDocument({
+        url: OFFSCREEN_PATH,
+        reasons: ['BLOBS'],
+        justification: 'Opens sealed downloads into Blob URLs (a service worker has no URL.createObjectURL).',
+      });
+    } catch (e) {
+      if (!String(e?.message).includes('single offscreen')) throw e;
+    }
+  })();
+  offscreenReady.catch(() => {}).finally(() => (offscreenReady = null));
+  return offscreenReady;
 }
 
 async function openDownload(url, browserName) {
@@ -268,6 +443,7 @@ async function openDownload(url, browserName) {
   const name = sanitizeName(res.value.name);
   const how = res.value.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
   console.info(`OrgSeal ${how} ${name} (${res.value.size} bytes) in ${res.value.ms} ms`);
+  await record(res.value.sealed ? 'opened' : 'passed', name, res.value.sealed ? '' : 'not sealed: saved as the site sent it', res.value.size);
   ownDownloads.set(res.value.blobUrl, name);
   await api.downloads.download({ url: res.value.blobUrl, conflictAction: 'uniquify' });
 }

@@ -1,38 +1,94 @@
 // OrgSeal content script: runs at document_start in the isolated world of
-// every page, and acts only where the policy names the page's origin.
+// every frame (about:blank, srcdoc and blob: frames included), and acts only
+// where the background says the frame belongs to a site the policy names.
 //
-// On such a page it catches file inputs and drops in the capture phase,
-// before any page listener, takes the files out of the page's reach, has the
-// extension's sealer frame seal them, and puts the sealed files back before
-// re-dispatching the event. The page's own code therefore only ever holds
-// sealed files, whatever it uploads them with. Submits and button clicks that
-// arrive while sealing is under way are held and replayed afterwards.
+// There it catches, in the capture phase on the window and before any page
+// listener, every way a person hands the page a file:
+// - a file picked in an <input type=file> (also inside open or closed shadow
+//   roots, and inputs never attached to the document, which the page hook
+//   attaches first), folder inputs included;
+// - files or folders dropped on the page or on a file input;
+// - files pasted into the page.
+// It takes the files out of the page's reach at once, has the extension's
+// sealer frame seal them, and hands the page only the sealed files, in the
+// same input or in a re-dispatched event. Only a person's actions are sealed:
+// events the page makes (`isTrusted === false`) are never sealed, so the page
+// cannot use the extension to seal bytes of its own choosing.
+// Fail closed: while the answer for this frame is unknown, or the background
+// cannot be reached, files are held and then refused, never passed on.
 // No key ever comes here; plaintext passes through on its way to the frame.
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
-  const ours = new WeakSet(); // events this script dispatched itself
-  let config = null; // {mode: 'off'|'seal'|'blocked', ...}, cached once 'seal'
-  let sealer = null; // promise of {port, calls}
-  let busy = 0; // files being sealed
-  const held = []; // actions replayed when busy drops to 0
+
+  // An older copy left behind by an extension update (same isolated world)
+  // steps aside for this one.
+  globalThis.__orgsealRetire?.();
+  const registered = []; // [target, type, listener]
+  function listen(target, type, fn) {
+    target.addEventListener(type, fn, true);
+    registered.push([target, type, fn]);
+  }
+  globalThis.__orgsealRetire = () => {
+    for (const [target, type, fn] of registered.splice(0)) target.removeEventListener(type, fn, true);
+    observer?.disconnect();
+  };
+
+  const ours = new WeakSet(); // events this script dispatched
+  const sealedFiles = new WeakSet(); // File objects the sealer made
+  const watchedRoots = new WeakSet(); // shadow roots with our listeners
+  let config = { mode: 'unknown' }; // 'unknown' | 'off' | 'seal' | 'blocked'
+  let configReady = null;
+  let busy = 0;
+  let held = [];
+  let dragFromPage = false;
   let nextId = 1;
 
+  // ---- talking to the background ----
+  const alive = () => {
+    try {
+      return Boolean(api.runtime?.id);
+    } catch {
+      return false;
+    }
+  };
   async function ask(msg) {
+    if (!alive()) throw new Error('OrgSeal was updated or restarted since this page was opened; reload the page');
     const res = await api.runtime.sendMessage(msg);
     if (!res?.ok) throw new Error(res?.error?.message ?? 'the OrgSeal extension did not answer');
     return res.value;
   }
 
-  async function siteConfig() {
-    if (config?.mode !== 'seal') config = await ask({ type: 'site-config' }).catch(() => ({ mode: 'off' }));
-    return config;
+  function refreshConfig() {
+    configReady = ask({ type: 'site-config' }).then(
+      (c) => (config = c),
+      (e) => {
+        // Fail closed: unless this frame is known not to be a configured site,
+        // files are refused while the background cannot be reached.
+        if (config.mode !== 'off') config = { mode: 'blocked', reason: e.message };
+        return config;
+      },
+    );
+    return configReady;
   }
-  // Ask early so the first pick does not wait.
-  siteConfig();
+  refreshConfig();
+  try {
+    api.runtime.onMessage.addListener((msg, sender) => {
+      if (sender.id === api.runtime.id && msg?.type === 'policy-changed') refreshConfig();
+    });
+  } catch {
+    // Extension context already gone: the 'blocked' answer above stands.
+  }
 
-  // Opens the hidden sealer frame and its MessageChannel. Resolves to
-  // {port, calls} once the frame reports ready; on any failure the frame is
-  // removed and the next file tries again.
+  async function currentConfig() {
+    if (!alive() && config.mode !== 'off') {
+      return { mode: 'blocked', reason: 'OrgSeal was updated or restarted since this page was opened; reload the page' };
+    }
+    return config.mode === 'unknown' ? configReady : config;
+  }
+
+  // ---- the sealer frame ----
+  let sealer = null; // promise of {frame, port, calls}
+
   function startFrame(sealerUrl, token) {
     const frame = document.createElement('iframe');
     frame.src = sealerUrl;
@@ -47,174 +103,342 @@
           const channel = new MessageChannel();
           const calls = new Map();
           channel.port1.onmessage = ({ data }) => {
-            if (data?.type === 'ready') resolve({ port: channel.port1, calls });
-            else if (data?.type === 'refused') reject(new Error(data.message));
-            else if (calls.has(data?.id)) {
-              const { ok, fail, file } = calls.get(data.id);
-              calls.delete(data.id);
-              if (data.type === 'sealed' && data.file instanceof File) {
-                console.info(`OrgSeal sealed ${file.name} (${file.size} bytes) in ${Math.round(data.ms)} ms`);
-                ok(data.file);
-              } else {
-                fail(new Error(data.message ?? 'sealing failed'));
-              }
-            }
+            if (data?.type === 'ready') return resolve({ frame, port: channel.port1, calls });
+            if (data?.type === 'refused') return reject(new Error(data.message));
+            const call = calls.get(data?.id);
+            if (!call) return;
+            if (data.type === 'progress') return call.progress();
+            calls.delete(data.id);
+            if (data.type === 'sealed' && data.file instanceof File) call.ok(data.file);
+            else call.fail(new Error(data.message ?? 'sealing failed'));
           };
-          const message = { type: 'orgseal-connect', token };
-          frame.contentWindow.postMessage(message, new URL(sealerUrl).origin, [channel.port2]);
+          frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(sealerUrl).origin, [channel.port2]);
         },
         { once: true },
       );
-      (document.body ?? document.documentElement).appendChild(frame);
+      // On the root element, not <body>: pages replace <body> (Turbo, SPA mounts).
+      (document.documentElement ?? document).appendChild(frame);
     });
     started.catch(() => frame.remove());
     return started;
   }
 
-  function openSealer(cfg) {
-    sealer ??= ask({ type: 'sealer-token' }).then(({ token }) => startFrame(cfg.sealerUrl, token));
-    sealer.catch(() => {
+  async function openSealer(cfg) {
+    if (sealer) {
+      const s = await sealer.catch(() => null);
+      if (s?.frame.isConnected) return s;
+      // The page removed the frame (or replaced the document): start afresh.
+      for (const call of s?.calls.values() ?? []) call.fail(new Error('the page removed OrgSeal\'s sealer; try again'));
       sealer = null;
-      config = null;
-    });
+    }
+    sealer = ask({ type: 'sealer-token' }).then(({ token }) => startFrame(cfg.sealerUrl, token));
+    sealer.catch(() => (sealer = null));
     return sealer;
   }
 
+  // A seal fails if the sealer goes quiet for this long (it reports progress
+  // every few MiB), or if its frame is removed.
+  const QUIET_MS = 30000;
+
   async function sealFile(cfg, file) {
-    const { port, calls } = await openSealer(cfg);
+    const s = await openSealer(cfg);
     const id = nextId++;
     return new Promise((ok, fail) => {
-      calls.set(id, { ok, fail, file });
-      port.postMessage({ type: 'seal', id, file });
+      let timer;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(check, 1000);
+      };
+      let quietSince = Date.now();
+      const check = () => {
+        if (!s.frame.isConnected) return done(fail, new Error('the page removed OrgSeal\'s sealer; try again'));
+        if (Date.now() - quietSince > QUIET_MS) return done(fail, new Error('sealing stopped answering for 30 s; try again'));
+        arm();
+      };
+      const done = (f, v) => {
+        clearTimeout(timer);
+        s.calls.delete(id);
+        f(v);
+      };
+      s.calls.set(id, {
+        ok: (v) => done(ok, v),
+        fail: (e) => done(fail, e),
+        progress: () => (quietSince = Date.now()),
+      });
+      arm();
+      s.port.postMessage({ type: 'seal', id, file });
     });
   }
 
+  // Seals every file, or throws. On a site that is not configured, hands the
+  // files back as they are (only reached when the answer came late).
+  async function sealAll(files) {
+    const cfg = await currentConfig();
+    if (cfg.mode === 'off') return files;
+    if (cfg.mode !== 'seal') throw new Error(cfg.reason ?? 'OrgSeal cannot seal files here');
+    // A sandboxed document (opaque origin) passes its sandbox on to every frame
+    // in it, the sealer's too, where the extension cannot run.
+    if (self.origin === 'null') {
+      throw new Error('this page runs in a sandbox (an opaque origin), where OrgSeal cannot seal files; nothing was attached');
+    }
+    const out = [];
+    for (const f of files) {
+      const sealed = await sealFile(cfg, f);
+      sealedFiles.add(sealed);
+      out.push(sealed);
+    }
+    ask({ type: 'sealed', count: out.length, bytes: files.reduce((n, f) => n + f.size, 0) }).catch(() => {});
+    return out;
+  }
+
+  // ---- what the person sees ----
   function notice(text) {
     console.warn(text);
+    ask({ type: 'refused', why: text }).catch(() => {});
     const host = document.createElement('div');
-    host.dataset.orgsealNotice = '';
     const root = host.attachShadow({ mode: 'closed' });
     const box = document.createElement('div');
     box.textContent = text;
+    box.setAttribute('role', 'alert');
     box.style.cssText =
       'position:fixed;z-index:2147483647;right:12px;bottom:12px;max-width:420px;padding:10px 14px;' +
       'background:#7a1010;color:#fff;font:14px/1.4 system-ui,sans-serif;border-radius:6px';
     root.appendChild(box);
-    (document.body ?? document.documentElement).appendChild(host);
+    (document.documentElement ?? document).appendChild(host);
     setTimeout(() => host.remove(), 15000);
   }
 
-  function startBusy() {
+  // Runs one sealing job; clicks and submits wait until every job is done.
+  function work(names, job) {
     busy++;
-    document.documentElement.dataset.orgsealBusy = String(busy);
-  }
-  function endBusy() {
-    busy--;
-    if (busy > 0) return;
-    delete document.documentElement.dataset.orgsealBusy;
-    for (const action of held.splice(0)) action();
-  }
-
-  // Takes the files, seals them, and returns sealed files (or throws).
-  async function sealAll(files) {
-    const cfg = await siteConfig();
-    if (cfg.mode === 'off') return { files, sealed: false };
-    if (cfg.mode === 'blocked') throw new Error(cfg.reason);
-    const out = [];
-    for (const f of files) out.push(await sealFile(cfg, f));
-    return { files: out, sealed: true };
+    job()
+      .catch((e) => notice(`OrgSeal did not hand ${names.join(', ')} to this page: ${e.message}`))
+      .finally(() => {
+        if (--busy > 0) return;
+        // Each held element once, in order: a person clicking again and
+        // again while waiting means one action.
+        const seen = new Set();
+        for (const [key, action] of held.splice(0)) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+          action();
+        }
+      });
   }
 
-  function toFileList(files) {
+  const shadowOf = (el) => {
+    try {
+      return api.dom?.openOrClosedShadowRoot?.(el) ?? el.openOrClosedShadowRoot ?? el.shadowRoot ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const isFileInput = (el) => el?.localName === 'input' && el.type === 'file';
+  const unsealedFiles = (input) => [...(input.files ?? [])].filter((f) => !sealedFiles.has(f));
+
+  // File inputs under `node`, through open and closed shadow roots.
+  function deepFileInputs(node, out = []) {
+    if (isFileInput(node)) out.push(node);
+    const root = node.nodeType === Node.ELEMENT_NODE ? shadowOf(node) : null;
+    for (const scope of root ? [node, root] : [node]) {
+      for (const el of scope.querySelectorAll?.('*') ?? []) {
+        if (isFileInput(el)) out.push(el);
+        const inner = shadowOf(el);
+        if (inner) deepFileInputs(inner, out);
+      }
+    }
+    return out;
+  }
+
+  // The element at a point, through open and closed shadow roots.
+  function deepElementAt(x, y) {
+    let el = document.elementFromPoint(x, y);
+    for (let root = el && shadowOf(el); root; root = el && shadowOf(el)) {
+      const inner = root.elementFromPoint(x, y);
+      if (!inner || inner === el) break;
+      el = inner;
+    }
+    return el;
+  }
+
+  function deepActiveElement() {
+    let el = document.activeElement;
+    for (let root = el && shadowOf(el); root?.activeElement; root = shadowOf(el)) el = root.activeElement;
+    return el;
+  }
+
+  // Listeners inside a shadow root, for the events that never leave it
+  // (`change` is not composed).
+  function watchRoot(input) {
+    const root = input.getRootNode();
+    if (!(root instanceof ShadowRoot) || watchedRoots.has(root)) return;
+    watchedRoots.add(root);
+    for (const type of ['input', 'change']) listen(root, type, onFileEvent);
+  }
+
+  function dataTransferOf(files, strings = []) {
     const dt = new DataTransfer();
+    for (const [type, value] of strings) dt.setData(type, value);
     for (const f of files) dt.items.add(f);
     return dt;
+  }
+
+  function dispatchOurs(target, event) {
+    ours.add(event);
+    target.dispatchEvent(event);
+  }
+
+  function giveInput(input, files) {
+    input.files = dataTransferOf(files).files;
+    dispatchOurs(input, new Event('input', { bubbles: true, composed: true }));
+    dispatchOurs(input, new Event('change', { bubbles: true }));
   }
 
   // ---- file inputs ----
   const heldInputs = new WeakSet();
   function onFileEvent(event) {
-    const input = event.target;
-    if (!(input instanceof HTMLInputElement) || input.type !== 'file' || ours.has(event)) return;
-    if (config?.mode === 'off') return; // not a configured site: never interfere
-    const files = [...(input.files ?? [])];
-    if (!files.length) {
-      // The trusted 'change' that follows an 'input' being held.
-      if (heldInputs.has(input)) event.stopImmediatePropagation();
-      return;
+    if (ours.has(event)) return;
+    const first = event.composedPath()[0] ?? event.target;
+    const inputs = isFileInput(first) ? [first] : deepFileInputs(first);
+    for (const input of inputs) {
+      const files = unsealedFiles(input);
+      if (!files.length) {
+        // The trusted 'change' that follows the 'input' being held.
+        if (heldInputs.has(input)) event.stopImmediatePropagation();
+        continue;
+      }
+      // Files the page put there itself are the page's own: never sealed.
+      if (!event.isTrusted || config.mode === 'off') continue;
+      // Hold the event: the page must not see these files.
+      event.stopImmediatePropagation();
+      heldInputs.add(input);
+      watchRoot(input);
+      input.value = '';
+      work(
+        files.map((f) => f.name),
+        () =>
+          sealAll(files)
+            .then((result) => giveInput(input, result))
+            .catch((e) => {
+              input.value = '';
+              throw e;
+            })
+            .finally(() => heldInputs.delete(input)),
+      );
     }
-    // Hold this event: the page must not see the plaintext files.
-    event.stopImmediatePropagation();
-    heldInputs.add(input);
-    input.value = '';
-    startBusy();
-    sealAll(files)
-      .then(({ files: result }) => {
-        input.files = toFileList(result).files;
-        for (const type of ['input', 'change']) {
-          const ev = new Event(type, { bubbles: true });
-          ours.add(ev);
-          input.dispatchEvent(ev);
-        }
-      })
-      .catch((e) => {
-        input.value = '';
-        notice(`OrgSeal did not attach ${files.map((f) => f.name).join(', ')}: ${e.message}`);
-      })
-      .finally(() => {
-        heldInputs.delete(input);
-        endBusy();
-      });
   }
-  window.addEventListener('input', onFileEvent, true);
-  window.addEventListener('change', onFileEvent, true);
 
   // ---- drops ----
-  window.addEventListener(
-    'drop',
-    (event) => {
-      if (ours.has(event) || !event.dataTransfer?.files?.length || config?.mode === 'off') return;
-      const files = [...event.dataTransfer.files];
-      const target = event.target;
-      const init = { bubbles: true, cancelable: true, composed: true, clientX: event.clientX, clientY: event.clientY };
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      startBusy();
-      sealAll(files)
-        .then(({ files: result }) => {
-          const ev = new DragEvent('drop', { ...init, dataTransfer: toFileList(result) });
-          ours.add(ev);
-          target.dispatchEvent(ev);
-        })
-        .catch((e) => notice(`OrgSeal did not attach ${files.map((f) => f.name).join(', ')}: ${e.message}`))
-        .finally(endBusy);
-    },
-    true,
-  );
+  // Reads a dropped folder entry into Files (flattened: the page gets each
+  // file sealed, without the folder structure).
+  async function readEntry(entry, out) {
+    if (entry.isFile) {
+      out.push(await new Promise((ok, fail) => entry.file(ok, fail)));
+      return;
+    }
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+      if (!batch.length) return;
+      for (const e of batch) await readEntry(e, out);
+    }
+  }
+
+  function onDrop(event) {
+    if (ours.has(event) || !event.isTrusted || dragFromPage) return;
+    const dt = event.dataTransfer;
+    if (!dt?.types.includes('Files') || config.mode === 'off') return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    // Entries must be taken while the event runs.
+    const entries = [...dt.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry?.() ?? null);
+    const files = [...dt.files];
+    const target = deepElementAt(event.clientX, event.clientY) ?? event.composedPath()[0];
+    const init = { bubbles: true, cancelable: true, composed: true, clientX: event.clientX, clientY: event.clientY };
+    work(
+      files.map((f) => f.name),
+      async () => {
+        const all = [];
+        for (const [i, entry] of entries.entries()) {
+          if (entry?.isDirectory) await readEntry(entry, all);
+          else all.push(files[i]);
+        }
+        const sealed = await sealAll(all);
+        if (isFileInput(target) && !target.disabled) giveInput(target, target.multiple ? sealed : sealed.slice(0, 1));
+        else dispatchOurs(target, new DragEvent('drop', { ...init, dataTransfer: dataTransferOf(sealed) }));
+      },
+    );
+  }
+
+  // ---- paste ----
+  function onPaste(event) {
+    if (ours.has(event) || !event.isTrusted) return;
+    const data = event.clipboardData;
+    const files = [...(data?.files ?? [])];
+    if (!files.length || config.mode === 'off') return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const strings = data.types.filter((t) => t !== 'Files').map((t) => [t, data.getData(t)]);
+    const target = deepActiveElement() ?? event.composedPath()[0];
+    work(
+      files.map((f) => f.name),
+      async () => {
+        const sealed = await sealAll(files);
+        const init = { bubbles: true, cancelable: true, composed: true, clipboardData: dataTransferOf(sealed, strings) };
+        dispatchOurs(target, new ClipboardEvent('paste', init));
+      },
+    );
+  }
 
   // ---- hold submits and clicks while sealing ----
-  window.addEventListener(
-    'submit',
-    (event) => {
-      if (!busy || ours.has(event)) return;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      const form = event.target;
-      const submitter = event.submitter;
-      held.push(() => form.requestSubmit(submitter && submitter.form === form ? submitter : undefined));
-    },
-    true,
-  );
-  window.addEventListener(
-    'click',
-    (event) => {
-      if (!busy || !event.isTrusted) return;
-      const el = event.target instanceof Element ? event.target.closest('button, input[type=submit], input[type=button], a[href]') : null;
-      if (!el) return;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-      held.push(() => el.click());
-    },
-    true,
-  );
+  function onSubmit(event) {
+    if (!busy || ours.has(event)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const form = event.target;
+    const submitter = event.submitter;
+    held.push([form, () => form.requestSubmit(submitter && submitter.form === form ? submitter : undefined)]);
+  }
+  function onClick(event) {
+    if (!busy || !event.isTrusted) return;
+    const first = event.composedPath()[0];
+    const el = first instanceof Element ? first.closest('button, input[type=submit], input[type=button], a[href], [role=button]') : null;
+    if (!el) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    held.push([el, () => el.click()]);
+  }
+
+  // ---- listening, and listening again after document.open() ----
+  let alivePing = false;
+  const handlers = {
+    input: onFileEvent,
+    change: onFileEvent,
+    drop: onDrop,
+    paste: onPaste,
+    submit: onSubmit,
+    click: onClick,
+    dragstart: (e) => (dragFromPage = e.isTrusted || dragFromPage),
+    dragend: () => (dragFromPage = false),
+    'orgseal-ping': () => (alivePing = true),
+  };
+  function install() {
+    for (const [type, fn] of Object.entries(handlers)) listen(window, type, fn);
+  }
+  // `document.open()` erases the window's listeners; put ours back if so.
+  function reinstall() {
+    alivePing = false;
+    window.dispatchEvent(new Event('orgseal-ping'));
+    if (alivePing) return;
+    install();
+    sealer = null;
+  }
+  install();
+  // The page hook (page world) signals document.open() synchronously through
+  // this detached element; the mutation observer is the fallback.
+  const anchor = document.createElement('orgseal-anchor');
+  anchor.addEventListener('orgseal-reopened', reinstall);
+  window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: anchor }));
+  const observer = new MutationObserver(reinstall);
+  observer.observe(document, { childList: true });
 })();

@@ -22,6 +22,17 @@ async function openUrl(url, fallbackName) {
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
   const started = performance.now();
   const opened = await openStream(response.body, { beginOpen, fallbackName });
+  // Not sealed files pass through (stored before the rollout), but a web page
+  // in place of the file (a login form after the session expired, an error
+  // page) is never saved under the file's name.
+  const type = response.headers.get('content-type') ?? '';
+  if (!opened.sealed && /^\s*(text\/html|application\/xhtml\+xml)/i.test(type)) {
+    const e = new Error(
+      `the site answered with a web page (${response.url}), not the file: sign in again and retry; nothing was saved`,
+    );
+    e.code = 'not-a-file';
+    throw e;
+  }
   const ms = Math.round(performance.now() - started);
   const blobUrl = URL.createObjectURL(opened.blob);
   urls.add(blobUrl);

@@ -15,7 +15,7 @@ async function render() {
     document.getElementById('state').textContent = `OrgSeal is not running: ${res?.error?.message ?? 'no answer'}`;
     return;
   }
-  const { status, recent, version, extensionId } = res.value;
+  const { status, recent, version, extensionId, installType, guard } = res.value;
   const state = document.getElementById('state');
   state.className = status.state;
   state.textContent = {
@@ -23,6 +23,8 @@ async function render() {
     invalid: 'The OrgSeal policy is invalid: nothing is sealed or opened, and uploads on the configured sites are blocked. Tell IT:',
     valid: `Policy active: new files are sealed with key “${status.keys?.find((k) => k.encrypt)?.label ?? '?'}”.`,
     loading: 'Loading the policy…',
+    missing: 'The OrgSeal policy has gone: uploads on the sites it named are blocked until IT restores it.',
+    broken: 'OrgSeal could not start its core: uploads on the configured sites are blocked. Tell IT:',
   }[status.state] ?? status.state;
   const problems = document.getElementById('problems');
   problems.replaceChildren(...(status.problems ?? []).map((p) => el('li', p)));
@@ -42,9 +44,20 @@ async function render() {
   document.getElementById('sites').replaceChildren(
     ...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed)' : ''}`)),
   );
+  const guardText = document.getElementById('guard');
+  guardText.textContent = guard
+    ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
+    : installType === 'admin'
+      ? 'Upload guard: off (this browser does not let OrgSeal block requests).'
+      : 'Upload guard: off. OrgSeal was not installed by your organisation\'s policy (it was loaded by hand), and only an extension installed by policy may stop requests. Files are still sealed when you pick, drop or paste them.';
   document.getElementById('recent-section').hidden = recent.length === 0;
+  const size = (n) => (typeof n === 'number' ? ` (${n} bytes)` : '');
   document.getElementById('recent').replaceChildren(
-    ...recent.map((r) => el('li', `${new Date(r.when).toLocaleTimeString()}: ${r.what}: ${r.why}`)),
+    ...recent.map((r) =>
+      el('li', `${new Date(r.when).toLocaleTimeString()} ${r.kind}: ${r.what}${size(r.size)}${r.why ? `: ${r.why}` : ''}`, {
+        className: r.kind,
+      }),
+    ),
   );
   document.getElementById('version').textContent = `OrgSeal ${version} · ${extensionId} · fail-closed: ${status.failClosed ? 'yes' : 'no'}`;
 }

@@ -13,7 +13,7 @@ async function ask(msg) {
   return res.value;
 }
 
-async function seal(token, file) {
+async function seal(token, file, progress) {
   await loadCore();
   const begin = await ask({
     type: 'seal-begin',
@@ -28,9 +28,14 @@ async function seal(token, file) {
   let read = 0;
   try {
     sink.push(fromBase64(begin.prefix));
+    let reported = 0;
     for await (const piece of pieces(file.stream())) {
       read += piece.length;
       sink.push(sealer.push(piece));
+      if (read - reported >= 4 << 20) {
+        reported = read;
+        progress(read);
+      }
     }
     sink.push(sealer.finish());
   } finally {
@@ -60,7 +65,8 @@ window.addEventListener('message', async (event) => {
     if (data?.type !== 'seal' || !(data.file instanceof File)) return;
     try {
       const started = performance.now();
-      const sealed = await seal(token, data.file);
+      const progress = (done) => port.postMessage({ type: 'progress', id: data.id, done });
+      const sealed = await seal(token, data.file, progress);
       const ms = performance.now() - started;
       port.postMessage({ type: 'sealed', id: data.id, file: sealed, ms });
     } catch (e) {

@@ -137,10 +137,10 @@ export async function launch({ policy, extraPolicy } = {}) {
   const dir = await tempDir('orgseal-browser-');
   const etc = path.join(dir, 'etc-chromium');
   await mkdir(path.join(etc, 'policies/managed'), { recursive: true });
-  if (policy !== undefined) {
-    const doc = { '3rdparty': { extensions: { [extensionId()]: policy } }, ...(extraPolicy ?? {}) };
-    await writeFile(path.join(etc, 'policies/managed/orgseal.json'), JSON.stringify(doc, null, 2));
-  }
+  const policyFile = path.join(etc, 'policies/managed/orgseal.json');
+  const writePolicy = (p) =>
+    writeFile(policyFile, JSON.stringify({ '3rdparty': { extensions: { [extensionId()]: p } }, ...(extraPolicy ?? {}) }, null, 2));
+  if (policy !== undefined) await writePolicy(policy);
   const wrapper = path.join(dir, 'chromium-ns.sh');
   await writeFile(
     wrapper,
@@ -186,6 +186,9 @@ export async function launch({ policy, extraPolicy } = {}) {
     page,
     downloads,
     id,
+    // Rewrites the managed policy while the browser runs (Chromium reads it
+    // again within about 5 s).
+    setPolicy: writePolicy,
     popupUrl: `chrome-extension://${id}/extension/popup/popup.html`,
     async popupText({ until } = {}) {
       const popup = await context.newPage();
@@ -261,4 +264,49 @@ export function validPolicy(origins, { sealNames = false } = {}) {
     })),
     failClosed: true,
   };
+}
+
+// The first bytes of every sealed file.
+export const MAGIC = 'OrgSeal';
+
+// Script for test pages served on a vendor's origin: `look(file, via)`
+// records what the page's own code received (name, size, first bytes), and
+// `up(file)` uploads it with the site's API, as a page script would.
+export const LAB_JS = `
+window.__seen = [];
+window.__uploads = [];
+window.look = async (file, via) => {
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  window.__seen.push({ via, name: file.name, size: file.size, head: String.fromCharCode(...head) });
+};
+window.up = async (file) => {
+  try {
+    const page = await (await fetch('/')).text();
+    const csrf = page.match(/name="csrf-token" content="([^"]+)"/)[1];
+    const body = new FormData();
+    body.append('file', file, file.name);
+    const res = await fetch('/api/files', { method: 'POST', body, headers: { 'X-CSRF-Token': csrf } });
+    window.__uploads.push(res.status);
+  } catch (e) {
+    window.__uploads.push(String(e));
+  }
+};
+window.take = (files, via) => { for (const f of files) { look(f, via); up(f); } };
+`;
+
+// Serves `pages` ({'/lab/x': html or {body, headers}}) on `origin` in this
+// browser context, as if the vendor's server sent them.
+export async function servePages(context, origin, pages) {
+  await context.route(`${origin}/lab/**`, (route) => {
+    const page = pages[new URL(route.request().url()).pathname];
+    if (!page) return route.fulfill({ status: 404, body: 'no such lab page' });
+    const { body, headers = {} } = typeof page === 'string' ? { body: page } : page;
+    return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers, body });
+  });
+}
+
+// What a frame's page script recorded with look().
+export async function seen(frame, n, timeout = 20000) {
+  await frame.waitForFunction((k) => window.__seen?.length >= k, n, { timeout });
+  return frame.evaluate(() => window.__seen);
 }

@@ -95,7 +95,7 @@ test('a sealed download that fails to open is not saved, and the popup says why'
   await fs.writeFile(blobPath, damaged);
   await page.click(`#files tbody tr[data-id="${id}"] a.download`);
   const text = await browser.popupText({ until: /damaged at byte offset/ });
-  assert.match(text, /Refused/);
+  assert.match(text, /refused/);
   assert.deepEqual(
     (await fs.readdir(browser.downloads)).filter((n) => !n.startsWith('.')),
     [],

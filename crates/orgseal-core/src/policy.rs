@@ -4,11 +4,18 @@
 //! problem it finds, each naming the member and the entry (by label, never by
 //! secret). A policy with any problem is refused whole: callers then seal and
 //! open nothing and treat the sites it names as fail-closed ([`Report::sites`]
-//! keeps the site entries that could be read, for exactly that).
+//! keeps the site entries whose origin could be understood, for exactly that).
+//!
+//! Site origins are matched exactly against the page's origin as the browser
+//! serialises it (`new URL(u).origin`), so a policy must write each origin in
+//! that canonical form. One written otherwise (`https://Files.example.com:443/`)
+//! is a problem naming the form to write, and its site is still kept under the
+//! canonical origin so that it is blocked while the policy is invalid.
 
 use crate::keyring::{KeyRing, OrgKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use url::Url;
 
 /// The policy document as IT writes it (serde form, camelCase as in the spec).
 /// Reading goes through [`check`], which reports every broken rule; this type
@@ -75,7 +82,8 @@ pub struct SiteEntry {
 /// A site entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
-    /// `scheme://host[:port]`, matched exactly.
+    /// `scheme://host[:port]` in the browser's serialisation (lowercase,
+    /// punycode host, no default port), matched exactly.
     pub origin: String,
     /// Upload endpoint path patterns.
     pub upload: Vec<PathPattern>,
@@ -147,7 +155,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// The policy, when there are no problems.
     pub policy: Option<Policy>,
-    /// Site entries that could be read (also when the policy is invalid).
+    /// Site entries whose origin could be understood (also when the policy is
+    /// invalid), each under its canonical origin.
     pub sites: Vec<Site>,
     /// Labels of the key entries, in order (for status displays).
     pub key_labels: Vec<String>,
@@ -170,8 +179,16 @@ impl Policy {
         report.policy.ok_or(report.problems)
     }
 
-    /// The site entry for an origin.
+    /// The site entry for an origin as the browser serialises it
+    /// (`new URL(u).origin`, e.g. `https://files.example.com`). The origin is
+    /// compared in its canonical form, so `https://Files.example.com:443` finds
+    /// the same site; anything that is not an origin (a path, a wildcard, another
+    /// scheme) finds none.
     pub fn site(&self, origin: &str) -> Option<&Site> {
+        let origin = match check_origin(origin) {
+            Ok(canonical) | Err(OriginProblem::NotCanonical { canonical, .. }) => canonical,
+            Err(OriginProblem::Unusable(_)) => return None,
+        };
         self.sites.iter().find(|s| s.origin == origin)
     }
 }
@@ -254,12 +271,22 @@ pub fn check(value: &Value) -> Report {
     match obj.get("sites") {
         None => p("sites".into(), "is missing: use [] for no sites".into()),
         Some(Value::Array(entries)) => {
+            // The entry index of each site kept, to name the first of a duplicate.
+            let mut kept_from = Vec::new();
             for (i, entry) in entries.iter().enumerate() {
                 if let Some(site) = check_site(i, entry, &mut p) {
-                    if sites.iter().any(|s: &Site| s.origin == site.origin) {
-                        p(format!("sites[{i}].origin"), format!("{} is listed twice", site.origin));
+                    // Canonical origins, so differently written forms of one origin are caught.
+                    if let Some(j) = sites.iter().position(|s: &Site| s.origin == site.origin) {
+                        p(
+                            format!("sites[{i}].origin"),
+                            format!(
+                                "is the same origin as sites[{}] (\"{}\"): keep one entry per origin",
+                                kept_from[j], site.origin
+                            ),
+                        );
                     }
                     sites.push(site);
+                    kept_from.push(i);
                 }
             }
         }
@@ -292,9 +319,14 @@ fn check_site(i: usize, entry: &Value, p: &mut impl FnMut(String, String)) -> Op
     };
     let origin = match e.get("origin").and_then(Value::as_str) {
         Some(o) => match check_origin(o) {
-            Ok(()) => Some(o.to_string()),
-            Err(msg) => {
-                p(format!("sites[{i}].origin"), msg);
+            Ok(canonical) => Some(canonical),
+            Err(OriginProblem::NotCanonical { canonical, message }) => {
+                // Kept, so the site is blocked while the policy is invalid.
+                p(format!("sites[{i}].origin"), message);
+                Some(canonical)
+            }
+            Err(OriginProblem::Unusable(message)) => {
+                p(format!("sites[{i}].origin"), message);
                 None
             }
         },
@@ -338,29 +370,77 @@ fn patterns(i: usize, member: &str, e: &Map<String, Value>, p: &mut impl FnMut(S
     out
 }
 
-fn check_origin(o: &str) -> Result<(), String> {
-    let bad = || {
-        Err(format!(
-            "\"{}\" is not an origin: write scheme://host[:port], e.g. https://files.example.com",
-            printable(o)
-        ))
+/// Why a written origin is not accepted as it stands.
+enum OriginProblem {
+    /// Understood, but not written as the browser serialises it: the site is
+    /// still known, under `canonical`.
+    NotCanonical { canonical: String, message: String },
+    /// Not an origin a page could ever have: the site is not known.
+    Unusable(String),
+}
+
+/// Reads a written origin with the WHATWG URL parser, as the browser does.
+/// `Ok` holds it when it is already canonical: `new URL(o).origin` gives it
+/// back unchanged (lowercase, punycode host, default port dropped).
+fn check_origin(o: &str) -> Result<String, OriginProblem> {
+    let unusable =
+        |what: String| Err(OriginProblem::Unusable(format!("{what}; the site is not protected until this is fixed")));
+    let url = match Url::parse(o) {
+        Ok(url) => url,
+        Err(e) => {
+            return unusable(format!(
+                "{} is not an origin ({e}): write scheme://host[:port], e.g. \"https://files.example.com\"",
+                shown(o)
+            ));
+        }
     };
-    let Some((scheme, rest)) = o.split_once("://") else { return bad() };
-    if scheme != "https" && scheme != "http" {
-        return bad();
-    }
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, port)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(port)),
-        _ => (rest, None),
+    let (Some(host), "https" | "http") = (url.host_str(), url.scheme()) else {
+        return unusable(format!(
+            "{} is not an http or https origin: write https://host[:port] or http://host[:port], \
+             e.g. \"https://files.example.com\"",
+            shown(o)
+        ));
     };
-    if host.is_empty()
-        || host.contains(['/', '?', '#', '@', ' '])
-        || host.chars().any(|c| c.is_ascii_uppercase())
-        || port.is_some_and(|p| p.parse::<u16>().is_err())
-    {
-        return bad();
+    if host.contains('*') {
+        return unusable(format!(
+            "{} has a wildcard in the host: origins are matched exactly, so list each origin as its own site, \
+             e.g. \"https://files.example.com\"",
+            shown(o)
+        ));
     }
-    Ok(())
+    let canonical = url.origin().ascii_serialization();
+    if !url.username().is_empty() || url.password().is_some() {
+        return unusable(format!("{} has a user name or password: write only the origin, \"{canonical}\"", shown(o)));
+    }
+    if url.path() != "/" {
+        return unusable(format!(
+            "{} has a path: write only the origin, \"{canonical}\", and put paths in upload and download",
+            shown(o)
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return unusable(format!("{} has a query or fragment: write only the origin, \"{canonical}\"", shown(o)));
+    }
+    if canonical == o {
+        return Ok(canonical);
+    }
+    let message = format!(
+        "{} is not written canonically: write \"{canonical}\" (origins are matched exactly as the browser writes them)",
+        shown(o)
+    );
+    Err(OriginProblem::NotCanonical { canonical, message })
+}
+
+/// A written origin quoted for a message: control characters escaped, and any
+/// user name or password (before an `@` in the authority) replaced by `***`.
+fn shown(o: &str) -> String {
+    let start = o.find("://").map_or(0, |i| i + 3);
+    let end = o[start..].find(['/', '\\', '?', '#']).map_or(o.len(), |i| start + i);
+    let redacted = match o[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &o[..start], &o[start + at..]),
+        None => o.to_string(),
+    };
+    format!("\"{}\"", printable(&redacted))
 }
 
 /// Quotes a user string safely for a message (control characters escaped).

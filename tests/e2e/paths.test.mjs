@@ -1,0 +1,296 @@
+// Every shape of page that can hand a file to a protected site, in real
+// Chromium with the real extension and policy. Each test does what a person
+// does (pick, drop, paste), then checks what the page's own script received
+// and what the site stored: sealed, never the plaintext.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { launch, startVendor, tempDir, validPolicy, shares32ByteRun, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+
+let site, browser, dir;
+const files = {};
+
+const lab = (body, head = '') => `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}</script>${head}</head><body>${body}</body></html>`;
+
+const PAGES = {
+  '/lab/open-shadow': lab(`<x-up id="host"></x-up><script>
+    customElements.define('x-up', class extends HTMLElement {
+      constructor() { super(); const r = this.attachShadow({ mode: 'open' });
+        r.innerHTML = '<input type="file" multiple>';
+        r.querySelector('input').addEventListener('change', (e) => take(e.target.files, 'open-shadow'));
+        r.querySelector('input').addEventListener('input', (e) => { for (const f of e.target.files) look(f, 'open-shadow input'); }); }
+    });</script>`),
+  '/lab/closed-shadow': lab(`<x-up id="host"></x-up><script>
+    customElements.define('x-up', class extends HTMLElement {
+      constructor() { super(); const r = this.attachShadow({ mode: 'closed' });
+        r.innerHTML = '<div><input type="file"></div>';
+        const input = r.querySelector('input');
+        window.__closedInput = input;
+        r.addEventListener('change', (e) => take(e.target.files, 'closed-shadow root'), true);
+        input.addEventListener('change', () => take(input.files, 'closed-shadow')); }
+    });</script>`),
+  '/lab/frame-outer': lab(`<iframe id="inner" src="/lab/frame-inner"></iframe>`),
+  '/lab/frame-inner': lab(`<input type="file" id="f" onchange="take(this.files, 'iframe')">`),
+  '/lab/srcdoc': lab(`<iframe id="inner" srcdoc="${lab(`<input type=file id=f onchange='take(this.files, &quot;srcdoc&quot;)'>`).replaceAll('"', '&quot;')}"></iframe>`),
+  '/lab/blank-frame': lab(`<iframe id="inner"></iframe><script>
+    const d = document.getElementById('inner').contentDocument;
+    d.body.innerHTML = '<input type="file" id="f">';
+    d.getElementById('f').addEventListener('change', (e) => take(e.target.files, 'about:blank'));
+  </script>`),
+  '/lab/detached': lab(`<button id="pick">Add files</button><script>
+    document.getElementById('pick').addEventListener('click', () => {
+      const i = document.createElement('input');
+      i.type = 'file';
+      i.onchange = () => take(i.files, 'detached');
+      i.click();
+    });</script>`),
+  '/lab/sandboxed': {
+    body: lab(`<input type="file" id="f" onchange="for (const f of this.files) look(f, 'sandboxed')">`),
+    headers: { 'content-security-policy': 'sandbox allow-scripts allow-forms' },
+  },
+  '/lab/rewrite': lab(`<p>loading</p><script>
+    addEventListener('load', () => {
+      document.open();
+      document.write('<input type=file id=f>');
+      document.close();
+      window.addEventListener('change', (e) => take(e.target.files, 'rewritten, window'), true);
+      document.getElementById('f').addEventListener('change', (e) => take(e.target.files, 'rewritten'));
+      window.__rewritten = true;
+    });</script>`),
+  '/lab/popup': lab(`<button id="open">Upload in a new window</button><script>
+    document.getElementById('open').addEventListener('click', () => {
+      const w = window.open('', '_blank', 'popup');
+      w.document.body.innerHTML = '<input type="file" id="f">';
+      w.document.getElementById('f').addEventListener('change', (e) => { w.__seen = window.__seen; take(e.target.files, 'popup'); });
+    });</script>`),
+  '/lab/blob-popup': lab(`<button id="open">Upload in a new window</button><script>
+    document.getElementById('open').addEventListener('click', () => {
+      const html = ${JSON.stringify(lab('<input type="file" id="f" onchange="for (const f of this.files) look(f, \'blob popup\')">')).replaceAll('</', '<\\/')};
+      window.open(URL.createObjectURL(new Blob([html], { type: 'text/html' })));
+    });</script>`),
+  '/lab/folder': lab(`<input type="file" id="f" webkitdirectory onchange="take(this.files, 'folder input')">`),
+  '/lab/drop': lab(`<div id="zone" style="width:300px;height:200px;border:1px solid">drop</div>
+    <input type="file" id="f" multiple style="display:block;width:300px;height:100px" onchange="take(this.files, 'dropped on input')"><script>
+    const zone = document.getElementById('zone');
+    zone.addEventListener('dragover', (e) => e.preventDefault());
+    zone.addEventListener('drop', (e) => { e.preventDefault(); take(e.dataTransfer.files, 'drop'); });
+    </script>`),
+  '/lab/paste': lab(`<div id="editor" contenteditable="true" style="width:300px;height:100px;border:1px solid">paste here</div><script>
+    document.addEventListener('paste', (e) => { window.__pastes = (window.__pastes ?? 0) + 1; take(e.clipboardData.files, 'paste'); });
+    </script>`),
+};
+
+before(async () => {
+  site = await startVendor();
+  browser = await launch({ policy: validPolicy([site.origin]) });
+  await browser.popupText({ until: /Policy active/ });
+  await site.signIn(browser.page);
+  await servePages(browser.context, site.origin, PAGES);
+  dir = await tempDir('orgseal-paths-');
+  for (const [name, size] of [['a.bin', 40000], ['b.bin', 70000], ['c.bin', 1000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    files[name] = { path: path.join(dir, name), bytes, name };
+  }
+  // A folder with a nested folder, for folder inputs and drops.
+  await mkdir(path.join(dir, 'folder/inner'), { recursive: true });
+  for (const [rel, size] of [['folder/one.bin', 3000], ['folder/inner/two.bin', 5000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, rel), bytes);
+    files[path.basename(rel)] = { path: path.join(dir, rel), bytes, name: path.basename(rel) };
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+// Everything the page's script saw is sealed; everything the site stored
+// since `before` is sealed and holds no run of any sample's plaintext.
+async function assertSealed(records, label, storedBefore) {
+  assert.ok(records.length > 0, `${label}: the page saw nothing`);
+  for (const r of records) {
+    assert.equal(r.head.slice(0, MAGIC.length), MAGIC, `${label}: the page received ${r.name} (${r.via}) unsealed`);
+  }
+  const stored = (await site.blobs()).filter((b) => !storedBefore.has(b.id));
+  for (const b of stored) {
+    assert.equal(b.bytes.subarray(0, 7).toString('latin1'), MAGIC, `${label}: the site stored ${b.id} unsealed`);
+    for (const f of Object.values(files)) assert.ok(!shares32ByteRun(f.bytes, b.bytes), `${label}: plaintext of ${f.name} stored`);
+  }
+  return stored;
+}
+
+async function storedIds() {
+  return new Set((await site.blobs()).map((b) => b.id));
+}
+
+async function waitUploads(frame, n) {
+  await frame.waitForFunction((k) => window.__uploads?.length >= k, n, { timeout: 20000 });
+  return frame.evaluate(() => window.__uploads);
+}
+
+test('a file input in an open shadow root: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/open-shadow`);
+  await page.setInputFiles('#host input[type=file]', [files['a.bin'].path, files['b.bin'].path]);
+  const records = await seen(page, 4);
+  assert.deepEqual(await waitUploads(page, 2), [201, 201]);
+  const stored = await assertSealed(records, 'open shadow root', before);
+  assert.equal(stored.length, 2);
+});
+
+test('a file input in a closed shadow root: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/closed-shadow`);
+  const input = await page.evaluateHandle(() => window.__closedInput);
+  await input.asElement().setInputFiles(files['a.bin'].path);
+  const records = await seen(page, 2);
+  await waitUploads(page, 2);
+  await assertSealed(records, 'closed shadow root', before);
+});
+
+test('a file input in a same-origin iframe: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/frame-outer`);
+  const frame = page.frames().find((f) => f.url().endsWith('/lab/frame-inner'));
+  await frame.waitForSelector('#f');
+  await frame.setInputFiles('#f', files['b.bin'].path);
+  await assertSealed(await seen(frame, 1), 'iframe', before);
+  assert.deepEqual(await waitUploads(frame, 1), [201]);
+});
+
+test('a file input in a srcdoc iframe and in a script-built about:blank iframe: sealed', async () => {
+  const page = browser.page;
+  for (const lab of ['/lab/srcdoc', '/lab/blank-frame']) {
+    const before = await storedIds();
+    await page.goto(`${site.origin}${lab}`);
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    await frame.waitForSelector('#f');
+    await frame.setInputFiles('#f', files['c.bin'].path);
+    // The about:blank frame's input is the parent's script's: it records there.
+    await assertSealed(await seen(lab === '/lab/srcdoc' ? frame : page, 1), lab, before);
+  }
+});
+
+test('an input the page never attaches to the document: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/detached`);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#pick')]);
+  await chooser.setFiles(files['a.bin'].path);
+  await assertSealed(await seen(page, 1), 'detached input', before);
+  assert.deepEqual(await waitUploads(page, 1), [201]);
+});
+
+test('a page served with CSP sandbox (opaque origin): refused, the person told why', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  const warnings = [];
+  const onConsole = (m) => warnings.push(m.text());
+  page.on('console', onConsole);
+  await page.goto(`${site.origin}/lab/sandboxed`);
+  assert.equal(await page.evaluate(() => origin), 'null', 'the lab page should have an opaque origin');
+  await page.setInputFiles('#f', files['c.bin'].path);
+  await browser.popupText({ until: /refused[^]*sandbox/ });
+  page.off('console', onConsole);
+  assert.ok(warnings.some((w) => w.includes('OrgSeal did not hand c.bin') && w.includes('sandbox')), warnings.join('\n'));
+  assert.deepEqual(await page.evaluate(() => window.__seen), [], 'the page must get nothing');
+  assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0, 'the input must stay empty');
+  assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), []);
+});
+
+test('a page that rewrites itself with document.open(): sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/rewrite`);
+  await page.waitForFunction(() => window.__rewritten);
+  await page.setInputFiles('#f', files['b.bin'].path);
+  const records = await seen(page, 2);
+  await assertSealed(records, 'document.open()', before);
+});
+
+test('a popup the page opens (about:blank and blob:): sealed', async () => {
+  const page = browser.page;
+  for (const lab of ['/lab/popup', '/lab/blob-popup']) {
+    const before = await storedIds();
+    await page.goto(`${site.origin}${lab}`);
+    const [popup] = await Promise.all([browser.context.waitForEvent('page', { timeout: 10000 }), page.click('#open')]);
+    console.log(`# ${lab}: popup at ${popup.url()}`);
+    await popup.waitForSelector('#f');
+    await popup.setInputFiles('#f', files['c.bin'].path);
+    const records = lab === '/lab/popup' ? await seen(page, 1) : await seen(popup, 1);
+    await assertSealed(records, lab, before);
+    await popup.close();
+  }
+});
+
+test('a folder input (webkitdirectory): every file sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/folder`);
+  await page.setInputFiles('#f', path.join(dir, 'folder'));
+  const records = await seen(page, 2);
+  assert.deepEqual(records.map((r) => r.via), ['folder input', 'folder input']);
+  assert.deepEqual((await waitUploads(page, 2)).sort(), [201, 201]);
+  await assertSealed(records, 'folder input', before);
+});
+
+// A real drag from the desktop, through Chromium's input pipeline.
+async function dropPaths(page, selector, paths) {
+  const box = await page.locator(selector).boundingBox();
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await browser.context.newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  await cdp.detach();
+}
+
+test('files and a folder dropped on a drop zone, and files dropped on a file input: sealed', async () => {
+  const page = browser.page;
+  let before = await storedIds();
+  await page.goto(`${site.origin}/lab/drop`);
+  await dropPaths(page, '#zone', [files['a.bin'].path, path.join(dir, 'folder')]);
+  let records = await seen(page, 3);
+  assert.deepEqual(records.map((r) => r.name).sort(), ['a.bin', 'one.bin', 'two.bin']);
+  await assertSealed(records, 'drop zone', before);
+
+  before = await storedIds();
+  await page.goto(`${site.origin}/lab/drop`);
+  await dropPaths(page, '#f', [files['c.bin'].path]);
+  records = await seen(page, 1);
+  assert.equal(records[0].via, 'dropped on input');
+  await assertSealed(records, 'drop on a file input', before);
+});
+
+test('a file pasted into the page (a screenshot): sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.origin });
+  await page.goto(`${site.origin}/lab/paste`);
+  await page.focus('#editor');
+  // Put an image on the system clipboard, as a screenshot tool does.
+  await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 64;
+    const g = c.getContext('2d');
+    for (let i = 0; i < 64; i++) {
+      g.fillStyle = `rgb(${(i * 37) % 255},${(i * 91) % 255},${(i * 13) % 255})`;
+      g.fillRect(i, 0, 1, 64);
+    }
+    const png = await new Promise((r) => c.toBlob(r, 'image/png'));
+    await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })]);
+  });
+  await page.keyboard.press('Control+V');
+  const records = await seen(page, 1);
+  await assertSealed(records, 'paste', before);
+  assert.equal(await page.evaluate(() => window.__pastes), 1, 'the page should get the paste once, sealed');
+});
