@@ -98,6 +98,11 @@ api.storage.onChanged.addListener((_changes, area) => {
   ready.then(broadcast, () => {});
 });
 
+// An update IT pushes is applied at once, not when the browser next finds the
+// extension idle: a fix to the sealing must not wait. Open tabs get the new
+// content script (below); the old one refuses files and says to reload.
+api.runtime.onUpdateAvailable?.addListener(() => api.runtime.reload());
+
 // Tabs open before install or update have no (or an orphaned) content script:
 // put the current one in, in every frame. Pages that cannot be reached are
 // warned by the orphaned script itself (it refuses files and says to reload).

@@ -133,14 +133,28 @@ export async function startVendor({ csp, requireSealed = false } = {}) {
 
 // Launches Chromium with the unpacked extension and (if given) a managed policy
 // for it. Resolves to {context, downloads, popup(), close()}.
-export async function launch({ policy, extraPolicy } = {}) {
+//
+// With `installed` (from forceInstallServer()), the extension is not loaded
+// unpacked: Chromium force-installs the CRX by policy from the update
+// manifest on 127.0.0.1, as IT deploys it.
+export async function launch({ policy, extraPolicy, installed } = {}) {
   const dir = await tempDir('orgseal-browser-');
   const etc = path.join(dir, 'etc-chromium');
   await mkdir(path.join(etc, 'policies/managed'), { recursive: true });
   const policyFile = path.join(etc, 'policies/managed/orgseal.json');
+  const id = installed?.id ?? extensionId();
+  let force = installed
+    ? {
+        ExtensionSettings: { [id]: { installation_mode: 'force_installed', update_url: installed.updateUrl } },
+        DeveloperToolsAvailability: 1,
+      }
+    : {};
   const writePolicy = (p) =>
-    writeFile(policyFile, JSON.stringify({ '3rdparty': { extensions: { [extensionId()]: p } }, ...(extraPolicy ?? {}) }, null, 2));
-  if (policy !== undefined) await writePolicy(policy);
+    writeFile(
+      policyFile,
+      JSON.stringify({ ...(p === undefined ? {} : { '3rdparty': { extensions: { [id]: p } } }), ...force, ...(extraPolicy ?? {}) }, null, 2),
+    );
+  if (policy !== undefined || installed) await writePolicy(policy);
   const wrapper = path.join(dir, 'chromium-ns.sh');
   await writeFile(
     wrapper,
@@ -162,7 +176,9 @@ export async function launch({ policy, extraPolicy } = {}) {
     executablePath: wrapper,
     headless: false,
     env: { ...process.env, ORGSEAL_ETC_CHROMIUM: etc },
-    ignoreDefaultArgs: ['--disable-extensions'],
+    // Playwright's own --disable-background-networking would stop the
+    // force-install; without it, only our flags decide.
+    ignoreDefaultArgs: ['--disable-extensions', ...(installed ? ['--disable-background-networking'] : [])],
     acceptDownloads: false,
     args: [
       '--headless=new',
@@ -170,14 +186,22 @@ export async function launch({ policy, extraPolicy } = {}) {
       '--disable-gpu',
       '--disable-quic',
       '--no-first-run',
-      '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
+      // A force-installed extension is fetched by the browser's background
+      // networking (only from 127.0.0.1 here).
+      ...(installed
+        ? []
+        : ['--disable-background-networking', `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`]),
     ],
   });
-  const id = extensionId();
+  if (installed) {
+    const deadline = Date.now() + 30000;
+    while (!context.serviceWorkers().some((w) => w.url().includes(id))) {
+      if (Date.now() > deadline) throw new Error('the force-installed extension did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const cdp = await context.newCDPSession(page);
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'default' });
@@ -189,6 +213,12 @@ export async function launch({ policy, extraPolicy } = {}) {
     // Rewrites the managed policy while the browser runs (Chromium reads it
     // again within about 5 s).
     setPolicy: writePolicy,
+    // Force-installed mode: takes the extension away by policy (as when IT
+    // withdraws it) or puts it back, with the same managed storage.
+    async setInstalled(on, p) {
+      force = { ...force, ExtensionSettings: { [id]: on ? { installation_mode: 'force_installed', update_url: installed.updateUrl } : { installation_mode: 'removed' } } };
+      await writePolicy(p);
+    },
     popupUrl: `chrome-extension://${id}/extension/popup/popup.html`,
     async popupText({ until } = {}) {
       const popup = await context.newPage();
@@ -309,4 +339,58 @@ export async function servePages(context, origin, pages) {
 export async function seen(frame, n, timeout = 20000) {
   await frame.waitForFunction((k) => window.__seen?.length >= k, n, { timeout });
   return frame.evaluate(() => window.__seen);
+}
+
+// Packs the built extension as a CRX signed with a key made for this run,
+// and serves it with an update manifest on 127.0.0.1, as IT self-hosts it.
+// Resolves to {id, updateUrl, stop()}.
+export async function forceInstallServer() {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { createServer } = await import('node:http');
+  const { cp } = await import('node:fs/promises');
+  const dir = await tempDir('orgseal-crx-');
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = path.join(dir, 'key.pem');
+  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
+  const id = [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+  let offered = null; // {version, crx}
+  async function offer(version) {
+    const ext = path.join(dir, `ext-${version}`);
+    await cp(EXTENSION_DIR, ext, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(ext, 'manifest.json'), 'utf8'));
+    manifest.key = der.toString('base64');
+    manifest.version = version;
+    await writeFile(path.join(ext, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    execFileSync(CHROMIUM, ['--no-sandbox', '--headless=new', `--pack-extension=${ext}`, `--pack-extension-key=${keyFile}`], { stdio: 'ignore' });
+    offered = { version, crx: await readFile(`${ext}.crx`) };
+  }
+  await offer(JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8')).version);
+  const server = createServer((req, res) => {
+    if (process.env.ORGSEAL_E2E_DEBUG) console.log('# update server:', req.url);
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    if (req.url.startsWith('/updates.xml')) {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n` +
+          `  <app appid='${id}'>\n    <updatecheck codebase='${origin}/orgseal-${offered.version}.crx' version='${offered.version}' />\n  </app>\n</gupdate>\n`,
+      );
+    } else if (req.url === `/orgseal-${offered.version}.crx`) {
+      res.writeHead(200, { 'content-type': 'application/x-chrome-extension' });
+      res.end(offered.crx);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    id,
+    updateUrl: `http://127.0.0.1:${server.address().port}/updates.xml`,
+    async stop() {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,100 @@
+// Protection that holds when things change under an open page: the policy
+// arrives after the page, the extension is reloaded (as an update does), the
+// page removes the sealer frame or replaces <body> (an update of the
+// extension under an open tab is in guard.test.mjs, where it is force-installed).
+// And the toolbar badge, a
+// sign of protection the page cannot fake.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+
+const dirs = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}</script></head><body>
+<input type="file" id="f" onchange="take(this.files, 'input')"><button id="b" onclick="window.__clicks = (window.__clicks ?? 0) + 1">Save</button>
+</body></html>`;
+
+async function serviceWorker(context) {
+  return context.serviceWorkers()[0] ?? context.waitForEvent('serviceworker');
+}
+
+// The badge text the extension shows for the tab at `url`.
+async function badgeFor(browser, url) {
+  const sw = await serviceWorker(browser.context);
+  return sw.evaluate(async (u) => {
+    const [tab] = await chrome.tabs.query({ url: u });
+    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : 'no tab';
+  }, url);
+}
+
+test('a tab opened before the policy arrives is protected once it does; the badge follows', async () => {
+  const site = await startVendor();
+  const browser = await launch(); // no policy yet
+  try {
+    await site.signIn(browser.page);
+    await servePages(browser.context, site.origin, { '/lab/page': PAGE });
+    const page = browser.page;
+    await page.goto(`${site.origin}/lab/page`);
+    await browser.popupText({ until: /No OrgSeal policy/ });
+    assert.equal(await badgeFor(browser, `${site.origin}/lab/page`), '');
+    // IT pushes the policy while the page stays open.
+    await browser.setPolicy(validPolicy([site.origin]));
+    await browser.popupText({ until: /Policy active/ });
+    await page.waitForFunction(() => true);
+    const deadline = Date.now() + 10000;
+    while ((await badgeFor(browser, `${site.origin}/lab/page`)) !== 'ON' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await badgeFor(browser, `${site.origin}/lab/page`), 'ON', 'the badge should say the page is protected');
+    const file = await sampleFile(20000, dirs);
+    await page.setInputFiles('#f', file.path);
+    const records = await seen(page, 1);
+    assert.equal(records[0].head.slice(0, 7), MAGIC, 'a pick in the tab opened before the policy must be sealed');
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
+
+test('a page that removes the sealer frame or replaces <body> gets sealed files, and clicks are not held forever', async () => {
+  const site = await startVendor();
+  const browser = await launch({ policy: validPolicy([site.origin]) });
+  try {
+    await browser.popupText({ until: /Policy active/ });
+    await site.signIn(browser.page);
+    await servePages(browser.context, site.origin, { '/lab/page': PAGE });
+    const page = browser.page;
+    await page.goto(`${site.origin}/lab/page`);
+    const a = await sampleFile(10000, dirs, 'a');
+    await page.setInputFiles('#f', a.path);
+    await seen(page, 1);
+    // The page removes every iframe and replaces its body (as Turbo does).
+    await page.evaluate(() => {
+      for (const f of document.querySelectorAll('iframe')) f.remove();
+      document.body.outerHTML = '<body><input type="file" id="f" onchange="take(this.files, \'after\')"><button id="b" onclick="window.__clicks = (window.__clicks ?? 0) + 1">Save</button></body>';
+    });
+    const b = await sampleFile(10000, dirs, 'b');
+    await page.setInputFiles('#f', b.path);
+    const records = await seen(page, 2);
+    assert.equal(records[1].name, b.name);
+    assert.equal(records[1].head.slice(0, 7), MAGIC, 'the second pick must be sealed by a new sealer frame');
+    // A frame removed in the middle of a seal: the seal fails with a message,
+    // the input stays empty, and held clicks are let go.
+    const big = await sampleFile(64 << 20, dirs, 'big');
+    const warnings = [];
+    page.on('console', (m) => warnings.push(m.text()));
+    await page.setInputFiles('#f', big.path);
+    await page.evaluate(() => { for (const f of document.querySelectorAll('iframe')) f.remove(); });
+    await page.click('#b');
+    await page.waitForFunction(() => window.__clicks >= 1, null, { timeout: 20000 });
+    const after = await page.evaluate(() => window.__seen);
+    assert.ok(!after.some((r) => r.name === big.name && !r.head.startsWith(MAGIC)), 'the big file must never reach the page unsealed');
+    if (!after.some((r) => r.name === big.name)) {
+      assert.ok(warnings.some((w) => w.includes('removed OrgSeal')), warnings.join('\n'));
+      assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0);
+    }
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
