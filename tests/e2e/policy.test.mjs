@@ -61,7 +61,7 @@ test('a policy with a malformed key: nothing is uploaded from the file input, th
     await page.waitForFunction(() => document.getElementById('fetch-status').textContent !== '');
     assert.equal(await page.textContent('#fetch-status'), 'pick a file first');
     assert.equal((await site.blobs()).length, 0, 'nothing may reach the site');
-    assert.ok(warnings.some((w) => w.includes('OrgSeal did not attach') && w.includes('invalid')), warnings.join('\n'));
+    assert.ok(warnings.some((w) => w.includes('OrgSeal did not hand') && w.includes('policy is not usable')), warnings.join('\n'));
   } finally {
     await browser.close();
     await site.stop();

@@ -1,0 +1,118 @@
+// Downloads as real storage sites serve them: the configured endpoint
+// answers 302 to a presigned object-store address on another origin; an
+// expired session answers with the login page; the page starts downloads
+// itself; two run at once. Opened files land under their real names; a web
+// page in place of a file is never saved.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { launch, validPolicy, sampleFile, tempDir, waitForDownload, CLI_BIN } from './harness.mjs';
+
+let store, site, browser, dir;
+const sealed = new Map(); // object name → sealed bytes
+const originals = new Map(); // real name → plaintext
+
+function listen(handler) {
+  const server = createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>files</title>
+<a id="plain" href="/dl/one">one</a>
+<a id="attr" download href="/dl/two">two</a>
+<button id="assign" onclick="location = '/dl/three'">three</button>
+<button id="open" onclick="window.open('/dl/four')">four</button>
+<a id="expired" download href="/dl/expired">expired</a>
+<button id="both" onclick="document.getElementById('x5').click(); document.getElementById('x6').click()">both</button>
+<a id="x5" download href="/dl/five"></a><a id="x6" download href="/dl/six"></a>`;
+
+before(async () => {
+  dir = await tempDir('orgseal-downloads-');
+  const cleanup = [];
+  // The object store: presigned addresses on another origin.
+  store = await listen((req, res) => {
+    const name = new URL(req.url, 'http://x').pathname.replace('/obj/', '');
+    if (!sealed.has(name)) return res.writeHead(404).end('no such object');
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}.orgseal"` });
+    res.end(sealed.get(name));
+  });
+  // The vendor: its download endpoint redirects to the store, or, when the
+  // session has expired, to its login page.
+  site = await listen((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    if (url.pathname === '/login') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><form>Sign in</form>');
+    if (url.pathname === '/dl/expired') return res.writeHead(302, { location: '/login?next=/dl/expired' }).end();
+    if (url.pathname.startsWith('/dl/')) return res.writeHead(302, { location: `${store.origin}/obj/${url.pathname.slice(4)}?X-Amz-Signature=abc` }).end();
+    res.writeHead(404).end();
+  });
+  const policy = validPolicy([site.origin]);
+  policy.sites[0].download = ['/dl/*'];
+  const policyFile = path.join(dir, 'policy.json');
+  await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
+  for (const name of ['one', 'two', 'three', 'four', 'five', 'six']) {
+    const f = await sampleFile(30000 + name.length, cleanup, name);
+    const out = path.join(dir, `${name}.orgseal`);
+    execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, f.path, '--name', `${name}.bin`, '-o', out]);
+    sealed.set(name, await readFile(out));
+    originals.set(`${name}.bin`, f.bytes);
+  }
+  await Promise.all(cleanup.map((d) => rm(d, { recursive: true, force: true })));
+  browser = await launch({ policy });
+  await browser.popupText({ until: /Policy active/ });
+});
+
+after(async () => {
+  await browser?.close();
+  store?.server.close();
+  site?.server.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function expectOpened(name) {
+  const got = await waitForDownload(browser.downloads, name);
+  assert.ok(got.equals(originals.get(name)), `${name}: the saved file is not the original`);
+}
+
+test('a download that redirects to a presigned object-store address is opened', async () => {
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  await page.click('#plain');
+  await expectOpened('one.bin');
+});
+
+test('downloads the page starts itself (<a download>, location =, window.open) are opened', async () => {
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  await page.click('#attr');
+  await expectOpened('two.bin');
+  await page.goto(site.origin + '/');
+  await page.click('#assign');
+  await expectOpened('three.bin');
+  await page.goto(site.origin + '/');
+  await page.click('#open');
+  await expectOpened('four.bin');
+});
+
+test('two downloads at once both land', async () => {
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  await page.click('#both');
+  await expectOpened('five.bin');
+  await expectOpened('six.bin');
+});
+
+test('a login page served in place of the file is never saved, and the popup says why', async () => {
+  const page = browser.page;
+  const beforeNames = new Set(await readdir(browser.downloads));
+  await page.goto(site.origin + '/');
+  await page.click('#expired');
+  const text = await browser.popupText({ until: /web page/ });
+  assert.match(text, /refused[^]*sign in again/);
+  await new Promise((r) => setTimeout(r, 1000));
+  const added = (await readdir(browser.downloads)).filter((n) => !beforeNames.has(n));
+  assert.deepEqual(added, [], 'nothing may be saved');
+});
