@@ -42,7 +42,10 @@ async function seal(token, file, progress) {
     sealer.free?.();
   }
   if (read !== file.size) throw new Error(`the file changed while it was being sealed (${read} of ${file.size} bytes)`);
-  return new File([sink.finish()], begin.sealedName, { type: 'application/octet-stream', lastModified: file.lastModified });
+  // With sealed names the site learns nothing of the original: not even its
+  // modification time (that travels inside the sealed metadata).
+  const lastModified = begin.hideName ? Date.now() : file.lastModified;
+  return new File([sink.finish()], begin.sealedName, { type: 'application/octet-stream', lastModified });
 }
 
 // The page can post to this frame too (it is the parent window), so a connect

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, newSecret, sampleFile } from './harness.mjs';
+import { launch, startVendor, newSecret, sampleFile, validPolicy } from './harness.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -62,6 +62,55 @@ test('a policy with a malformed key: nothing is uploaded from the file input, th
     assert.equal(await page.textContent('#fetch-status'), 'pick a file first');
     assert.equal((await site.blobs()).length, 0, 'nothing may reach the site');
     assert.ok(warnings.some((w) => w.includes('OrgSeal did not hand') && w.includes('policy is not usable')), warnings.join('\n'));
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
+
+test('a site written in a form no page has (trailing slash, uppercase) blocks that site instead of leaving it open', async () => {
+  const site = await startVendor();
+  const policy = validPolicy([site.origin]);
+  policy.sites[0].origin = `${site.origin.toUpperCase().replace('HTTP://', 'http://')}/`;
+  const browser = await launch({ policy });
+  try {
+    const text = await browser.popupText({ until: /invalid/ });
+    assert.match(text, new RegExp(`write "${site.origin.replaceAll('.', '\\.')}"`));
+    const file = await sampleFile(1000, dirs);
+    const page = browser.page;
+    const warnings = [];
+    page.on('console', (m) => warnings.push(m.text()));
+    await site.open(page);
+    await page.setInputFiles('#form-file', file.path);
+    await page.waitForFunction(() => !document.getElementById('form-file').files.length);
+    await page.waitForFunction(() => true);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await page.evaluate(() => document.getElementById('form-file').files.length), 0);
+    assert.ok(warnings.some((w) => w.includes('OrgSeal did not hand') && w.includes('policy is not usable')), warnings.join('\n'));
+    assert.equal((await site.blobs()).length, 0);
+  } finally {
+    await browser.close();
+    await site.stop();
+  }
+});
+
+test('a policy that disappears keeps its sites blocked (last known sites), and the popup says so', async () => {
+  const site = await startVendor();
+  const browser = await launch({ policy: validPolicy([site.origin]) });
+  try {
+    await browser.popupText({ until: /Policy active/ });
+    await browser.setPolicy(undefined);
+    const text = await browser.popupText({ until: /has gone/ });
+    assert.match(text, /blocked until IT restores it/);
+    const file = await sampleFile(1000, dirs);
+    const page = browser.page;
+    await site.open(page);
+    await page.setInputFiles('#fetch-file', file.path);
+    await new Promise((r) => setTimeout(r, 500));
+    await page.click('#fetch-upload');
+    await page.waitForFunction(() => document.getElementById('fetch-status').textContent !== '');
+    assert.equal(await page.textContent('#fetch-status'), 'pick a file first');
+    assert.equal((await site.blobs()).length, 0, 'nothing may reach the site');
   } finally {
     await browser.close();
     await site.stop();

@@ -409,17 +409,20 @@ fn check_origin(o: &str) -> Result<String, OriginProblem> {
         ));
     }
     let canonical = url.origin().ascii_serialization();
+    // The origin is known from here on: a problem keeps the site (blocked
+    // while the policy is invalid) under its canonical origin.
+    let kept = |what: String| Err(OriginProblem::NotCanonical { canonical: canonical.clone(), message: what });
     if !url.username().is_empty() || url.password().is_some() {
-        return unusable(format!("{} has a user name or password: write only the origin, \"{canonical}\"", shown(o)));
+        return kept(format!("{} has a user name or password: write only the origin, \"{canonical}\"", shown(o)));
     }
     if url.path() != "/" {
-        return unusable(format!(
+        return kept(format!(
             "{} has a path: write only the origin, \"{canonical}\", and put paths in upload and download",
             shown(o)
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return unusable(format!("{} has a query or fragment: write only the origin, \"{canonical}\"", shown(o)));
+        return kept(format!("{} has a query or fragment: write only the origin, \"{canonical}\"", shown(o)));
     }
     if canonical == o {
         return Ok(canonical);

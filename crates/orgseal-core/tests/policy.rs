@@ -165,12 +165,6 @@ fn an_origin_that_is_not_one_is_reported_and_its_site_is_not_guessed() {
         ("ftp://files.example.com", "is not an http or https origin"),
         ("file:///srv/files", "is not an http or https origin"),
         ("data:text/plain,x", "is not an http or https origin"),
-        ("https://files.example.com/path", "has a path: write only the origin, \"https://files.example.com\""),
-        ("https://files.example.com//", "has a path"),
-        ("https://files.example.com?x=1", "has a query or fragment"),
-        ("https://files.example.com/?", "has a query or fragment"),
-        ("https://files.example.com#top", "has a query or fragment"),
-        ("https://files.example.com@other.example.com", "has a user name or password"),
         ("files.example.com", "is not an origin (relative URL without a base)"),
         ("not an origin", "is not an origin"),
         ("", "is not an origin"),
@@ -195,6 +189,29 @@ fn an_origin_that_is_not_one_is_reported_and_its_site_is_not_guessed() {
 }
 
 #[test]
+fn an_origin_with_more_than_an_origin_is_reported_and_its_site_kept_blocked() {
+    for (written, what, origin) in [
+        (
+            "https://files.example.com/path",
+            "has a path: write only the origin, \"https://files.example.com\"",
+            "https://files.example.com",
+        ),
+        ("https://files.example.com//", "has a path", "https://files.example.com"),
+        ("https://files.example.com?x=1", "has a query or fragment", "https://files.example.com"),
+        ("https://files.example.com/?", "has a query or fragment", "https://files.example.com"),
+        ("https://files.example.com#top", "has a query or fragment", "https://files.example.com"),
+        ("https://files.example.com@other.example.com", "has a user name or password", "https://other.example.com"),
+    ] {
+        let report = check(&with_origin(written));
+        assert!(report.policy.is_none(), "{written:?} must make the policy invalid");
+        assert_eq!(report.problems.len(), 1, "{written:?}: {:?}", report.problems);
+        assert!(report.problems[0].message.contains(what), "{written:?}: {}", report.problems[0].message);
+        let origins: Vec<_> = report.sites.iter().map(|s| s.origin.as_str()).collect();
+        assert_eq!(origins, [origin], "{written:?}: the site must stay known, to be blocked");
+    }
+}
+
+#[test]
 fn a_password_in_an_origin_is_never_repeated() {
     for written in [
         "https://admin:hunter2@files.example.com",
@@ -205,7 +222,6 @@ fn a_password_in_an_origin_is_never_repeated() {
         let text = report.problems[0].to_string();
         assert!(!text.contains("hunter2") && !text.contains("admin"), "{text}");
         assert!(text.contains("***@files.example.com"), "{text}");
-        assert!(report.sites.is_empty());
     }
 }
 
@@ -228,7 +244,12 @@ fn canonical_origins_pass_unchanged() {
 #[test]
 fn site_looks_an_origin_up_in_its_canonical_form() {
     let p = Policy::from_value(&valid()).unwrap();
-    for found in ["https://files.example.com", "https://Files.Example.com:443", "https://files.example.com/"] {
+    for found in [
+        "https://files.example.com",
+        "https://Files.Example.com:443",
+        "https://files.example.com/",
+        "https://files.example.com/api/files",
+    ] {
         assert_eq!(p.site(found).map(|s| s.origin.as_str()), Some("https://files.example.com"), "{found}");
     }
     for not_found in [
@@ -236,7 +257,6 @@ fn site_looks_an_origin_up_in_its_canonical_form() {
         "https://files.example.com:8443",
         "https://other.example.com",
         "https://*.example.com",
-        "https://files.example.com/api/files",
         "files.example.com",
     ] {
         assert!(p.site(not_found).is_none(), "{not_found}");
