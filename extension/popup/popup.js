@@ -60,6 +60,49 @@ async function render() {
     ),
   );
   document.getElementById('version').textContent = `OrgSeal ${version} · ${extensionId} · fail-closed: ${status.failClosed ? 'yes' : 'no'}`;
+  buildHashOnce ??= buildHash().then(
+    (h) => `Build ${h}`,
+    (e) => `Build hash not available: ${e.message}`,
+  );
+  document.getElementById('build').textContent = await buildHashOnce;
+}
+
+// The build hash of the extension as it is installed, computed from its own
+// files (so a changed file changes it), to compare with the pins file IT and
+// auditors hold (`orgseal audit` computes the same): SHA-256 over one line per
+// file, `<sha256 hex>  <path>\n`, sorted by path; the browser's own _metadata/
+// and an XPI's META-INF/ are not part of the build.
+let buildHashOnce = null;
+const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+async function packageFiles() {
+  if (!api.runtime.getPackageDirectoryEntry) throw new Error('this browser does not list an extension\'s files');
+  const root = await new Promise((ok) => api.runtime.getPackageDirectoryEntry(ok));
+  const out = [];
+  async function walk(dir, prefix) {
+    const reader = dir.createReader();
+    for (;;) {
+      const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+      if (!batch.length) return;
+      for (const e of batch) {
+        const rel = prefix + e.name;
+        if (rel === '_metadata' || rel === 'META-INF') continue;
+        if (e.isDirectory) await walk(e, `${rel}/`);
+        else out.push(rel);
+      }
+    }
+  }
+  await walk(root, '');
+  return out.sort();
+}
+
+async function buildHash() {
+  let text = '';
+  for (const rel of await packageFiles()) {
+    const bytes = await (await fetch(api.runtime.getURL(rel))).arrayBuffer();
+    text += `${hex(await crypto.subtle.digest('SHA-256', bytes))}  ${rel}\n`;
+  }
+  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
 
 render();

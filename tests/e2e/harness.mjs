@@ -210,6 +210,7 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
     page,
     downloads,
     id,
+    profile,
     // Rewrites the managed policy while the browser runs (Chromium reads it
     // again within about 5 s).
     setPolicy: writePolicy,
@@ -341,10 +342,11 @@ export async function seen(frame, n, timeout = 20000) {
   return frame.evaluate(() => window.__seen);
 }
 
-// Packs the built extension as a CRX signed with a key made for this run,
-// and serves it with an update manifest on 127.0.0.1, as IT self-hosts it.
+// Serves a CRX with an update manifest on 127.0.0.1, as IT self-hosts it:
+// the one `cargo xtask dist` made (`given`: {crx: path, id, version}), or
+// else the built extension packed here with a key made for this run.
 // Resolves to {id, updateUrl, stop()}.
-export async function forceInstallServer() {
+export async function forceInstallServer(given) {
   const { generateKeyPairSync } = await import('node:crypto');
   const { createServer } = await import('node:http');
   const { cp } = await import('node:fs/promises');
@@ -366,7 +368,8 @@ export async function forceInstallServer() {
     execFileSync(CHROMIUM, ['--no-sandbox', '--headless=new', `--pack-extension=${ext}`, `--pack-extension-key=${keyFile}`], { stdio: 'ignore' });
     offered = { version, crx: await readFile(`${ext}.crx`) };
   }
-  await offer(JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8')).version);
+  if (given) offered = { version: given.version, crx: await readFile(given.crx) };
+  else await offer(JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8')).version);
   const server = createServer((req, res) => {
     if (process.env.ORGSEAL_E2E_DEBUG) console.log('# update server:', req.url);
     const origin = `http://127.0.0.1:${server.address().port}`;
@@ -374,7 +377,7 @@ export async function forceInstallServer() {
       res.writeHead(200, { 'content-type': 'application/xml' });
       res.end(
         `<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n` +
-          `  <app appid='${id}'>\n    <updatecheck codebase='${origin}/orgseal-${offered.version}.crx' version='${offered.version}' />\n  </app>\n</gupdate>\n`,
+          `  <app appid='${given?.id ?? id}'>\n    <updatecheck codebase='${origin}/orgseal-${offered.version}.crx' version='${offered.version}' />\n  </app>\n</gupdate>\n`,
       );
     } else if (req.url === `/orgseal-${offered.version}.crx`) {
       res.writeHead(200, { 'content-type': 'application/x-chrome-extension' });
@@ -386,7 +389,7 @@ export async function forceInstallServer() {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
-    id,
+    id: given?.id ?? id,
     updateUrl: `http://127.0.0.1:${server.address().port}/updates.xml`,
     async stop() {
       server.close();
