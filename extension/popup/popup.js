@@ -69,9 +69,11 @@ async function render() {
 
 // The build hash of the extension as it is installed, computed from its own
 // files (so a changed file changes it), to compare with the pins file IT and
-// auditors hold (`orgseal audit` computes the same): SHA-256 over one line per
-// file, `<sha256 hex>  <path>\n`, sorted by path; the browser's own _metadata/
-// and an XPI's META-INF/ are not part of the build.
+// auditors hold. The rule is `orgseal pins`'s (crates/orgseal-cli/src/pins.rs):
+// SHA-256 over one line per file, `<sha256 hex>  <path>\n`, sorted by path;
+// manifest.json hashed in canonical form (parsed, top-level `key` removed,
+// compact, members sorted), as Chromium rewrites it on install; the browser's
+// own _metadata/ and an XPI's META-INF/ are not part of the build.
 let buildHashOnce = null;
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -96,10 +98,24 @@ async function packageFiles() {
   return out.sort();
 }
 
+function canonicalJson(v) {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const names = Object.keys(v).sort();
+    return `{${names.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 async function buildHash() {
   let text = '';
   for (const rel of await packageFiles()) {
-    const bytes = await (await fetch(api.runtime.getURL(rel))).arrayBuffer();
+    let bytes = await (await fetch(api.runtime.getURL(rel))).arrayBuffer();
+    if (rel === 'manifest.json') {
+      const manifest = JSON.parse(new TextDecoder().decode(bytes));
+      delete manifest.key;
+      bytes = new TextEncoder().encode(canonicalJson(manifest));
+    }
     text += `${hex(await crypto.subtle.digest('SHA-256', bytes))}  ${rel}\n`;
   }
   return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));

@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod audit;
 mod files;
+mod pins;
 mod render;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
 use orgseal_core::header::Header;
 use orgseal_core::io::StreamError;
 use orgseal_core::policy::{KeyEntry, PolicyDocument};
@@ -13,8 +15,18 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const AFTER_HELP: &str = "Exit codes: 0 success; 1 a file or policy was refused (damaged, wrong key, invalid); \
-2 usage or I/O error.";
+const AFTER_HELP: &str = "Exit codes: 0 success; 1 a file or policy was refused (damaged, wrong key, invalid), \
+or an extension does not match its pins; 2 usage or I/O error.";
+
+const PINS_AFTER_HELP: &str = "Pinned: every file under DIR except a top-level _metadata/ folder and any META-INF/ \
+folder (browsers write those); the build hash is the SHA-256 of the sha256sum-style lines \
+\"<sha256>  <path>\" of all files, sorted by path.
+
+Exit codes: 0 written; 2 usage or I/O error (no manifest.json, a symbolic link, an existing output file).";
+
+const AUDIT_AFTER_HELP: &str = "Exit codes: 0 the package matches the pins exactly (same files, same hashes, same \
+version); 1 it does not: each file changed, missing or extra is listed; 2 usage or I/O error (unreadable \
+pins, not a CRX, no installed copy found).";
 
 #[derive(Parser, Debug)]
 #[command(name = "orgseal", version, about = "OrgSeal for IT and for opening files outside the browser", after_help = AFTER_HELP)]
@@ -84,6 +96,44 @@ enum Command {
         /// unless -o says otherwise.
         #[arg(long, value_name = "START-END", value_parser = parse_range)]
         range: Option<(u64, u64)>,
+    },
+    /// Pin an extension build: its name, version, id and the SHA-256 of every file.
+    #[command(after_help = PINS_AFTER_HELP)]
+    Pins {
+        /// The unpacked extension build: the folder that holds manifest.json.
+        dir: PathBuf,
+        /// The extension's Chrome id (32 letters a-p), as chrome://extensions shows it.
+        #[arg(long, value_name = "ID", value_parser = parse_crx_id)]
+        crx_id: String,
+        /// Where to write the pins (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an extension package, folder or installed copy against pins, file by file.
+    #[command(after_help = AUDIT_AFTER_HELP, group(ArgGroup::new("what").required(true).args(["target", "profile"])))]
+    Audit {
+        /// The pins file, from `orgseal pins`.
+        #[arg(long, value_name = "PINS")]
+        pins: PathBuf,
+        /// A .crx (CRX3), .xpi or .zip file, or an unpacked extension folder.
+        target: Option<PathBuf>,
+        /// Audit the copy installed in this browser profile instead.
+        #[arg(
+            long,
+            value_name = "DIR",
+            help = "Audit the copy installed in this browser profile instead: a Chromium profile folder or user \
+                    data folder (Extensions/<crxId>/<version>_*/, every version found), or a Firefox profile \
+                    folder (extensions/<gecko id>.xpi with the pinned name)"
+        )]
+        profile: Option<PathBuf>,
+        /// Print JSON: one object (with --profile, an array of one object per
+        /// installed copy): target, matches, version and buildHash (pinned,
+        /// found), changed (path, pinned, found), missing, extra.
+        #[arg(long)]
+        json: bool,
     },
     /// Show what a sealed file says about itself.
     Inspect {
@@ -208,7 +258,39 @@ fn run(command: Command) -> Result<(), Failure> {
             decrypt_range(&policy, &input, output.as_deref(), force, range)
         }
         Command::Inspect { file, policy, json } => inspect(&file, policy.as_deref(), json),
+        Command::Pins { dir, crx_id, output, force } => write_pins(&dir, &crx_id, output.as_deref(), force),
+        Command::Audit { pins, target, profile, json } => {
+            audit::run(&pins, target.as_deref(), profile.as_deref(), json)
+        }
     }
+}
+
+fn parse_crx_id(text: &str) -> Result<String, String> {
+    pins::check_crx_id(text).map(|()| text.to_string())
+}
+
+fn write_pins(dir: &Path, crx_id: &str, output: Option<&Path>, force: bool) -> Result<(), Failure> {
+    let package = pins::read_dir(dir)?;
+    for folder in &package.left_out {
+        eprintln!("left out {}/ (browsers write it; it is never pinned)", dir.join(folder).display());
+    }
+    let pins = pins::Pins::of(package, dir, crx_id)?;
+    let text = pins.to_json();
+    match output {
+        Some(path) => {
+            files::write_new(path, text.as_bytes(), force, false)?;
+            eprintln!(
+                "wrote {}: {} {}, {} file(s), build {}",
+                path.display(),
+                pins.name,
+                pins.version,
+                pins.files.len(),
+                &pins.build_hash[..16]
+            );
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
 }
 
 fn read_policy_text(path: &Path) -> Result<String, Failure> {

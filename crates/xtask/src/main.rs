@@ -4,11 +4,13 @@
 //! - `cargo xtask demo`: vendor site + extension + a demo policy in Chromium
 //! - `cargo xtask test`: every check CI runs, installing what is missing first
 //! - `cargo xtask bench`: file-to-file figures against rage, and peak RSS
+//! - `cargo xtask dist --key KEY.pem`: the CRX, XPI and zip, and the pins file auditors check against
 //! - `cargo xtask load`: the vendor site under 32 concurrent 64 MiB uploads and downloads
 
 mod bench;
 mod build;
 mod demo;
+mod dist;
 mod load;
 mod setup;
 mod test;
@@ -25,8 +27,9 @@ fn main() -> std::process::ExitCode {
         Some("setup") => setup::all(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("load") => load::run(),
+        Some("dist") => dist::run_dist(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <build|demo|test|bench|load|setup>");
+            eprintln!("usage: cargo xtask <build|demo|test|dist|bench|load|setup>");
             return std::process::ExitCode::from(2);
         }
     };
@@ -46,8 +49,13 @@ pub fn root() -> PathBuf {
 
 /// Runs a command in the repository root, failing on a non-zero exit.
 pub fn run(program: &str, args: &[&str]) -> Result<()> {
+    run_with_env(&root(), program, args, &[])
+}
+
+/// Runs a command in `dir` with extra environment variables.
+pub fn run_with_env(dir: &std::path::Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     eprintln!("+ {program} {}", args.join(" "));
-    let status = std::process::Command::new(program).args(args).current_dir(root()).status()?;
+    let status = std::process::Command::new(program).args(args).envs(env.iter().copied()).current_dir(dir).status()?;
     if !status.success() {
         bail!("`{program} {}` failed with {status}", args.join(" "));
     }

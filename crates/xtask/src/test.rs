@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI checks, in the order a developer wants
 //! to hear about failures (cheap first), installing missing tools first.
 
-use crate::{build, root, setup};
+use crate::{build, dist, root, setup};
 use anyhow::{Result, bail};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -83,10 +83,16 @@ pub fn run(args: &[String]) -> Result<()> {
             )?;
             step(&mut tally, "cargo", &["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
         }
+        // Release packages from two clean clones of HEAD, compared byte for
+        // byte; the first one's CRX and pins serve the audit e2e test.
+        let dist_started = std::time::Instant::now();
+        let dist_out = dist::check_reproducible()?;
+        eprintln!("reproducible release packages checked in {:.1} s", dist_started.elapsed().as_secs_f64());
         build::extension()?;
         step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"], &[])?;
         let e2e_started = std::time::Instant::now();
-        step(&mut tally, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &[])?;
+        let dist_out = dist_out.to_str().unwrap_or_default();
+        step(&mut tally, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &[("ORGSEAL_DIST_DIR", dist_out)])?;
         eprintln!("end-to-end tests took {:.1} s", e2e_started.elapsed().as_secs_f64());
         Ok(())
     })();
