@@ -78,7 +78,15 @@ async function loadPolicy() {
   } else {
     policy = PolicyState.fromJson(JSON.stringify(items));
     status = policy.status();
-    await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
+    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    if (status.state === 'valid') {
+      await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
+    } else {
+      // A broken policy does not shrink the protected set: the sites it still
+      // names and the ones the last valid policy named stay blocked.
+      const seen = new Set(status.sites.map((x) => x.origin));
+      status = { ...status, sites: [...status.sites, ...known.filter((x) => !seen.has(x.origin))] };
+    }
   }
 }
 
@@ -90,11 +98,12 @@ async function broadcast() {
   }
 }
 
+// Loads run one after another, so a slow early load never lands last.
 let ready = loadPolicy();
 ready.then(broadcast, () => {});
 api.storage.onChanged.addListener((_changes, area) => {
   if (area !== 'managed') return;
-  ready = loadPolicy();
+  ready = ready.catch(() => {}).then(loadPolicy);
   ready.then(broadcast, () => {});
 });
 
@@ -122,8 +131,8 @@ api.runtime.onInstalled?.addListener(async () => {
 // The site entry of a frame. Matched on the document URL, not on a possibly
 // opaque origin: a sandboxed document of a configured site is that site. A
 // frame without an address of its own (about:blank, srcdoc, data:, or a
-// blob: of an opaque origin) belongs to the origin that made it, and, when
-// that is opaque too, to the tab's top document.
+// blob: of an opaque origin) belongs to the origin that made it; and any
+// frame in a tab whose top document is a protected site is protected too.
 function siteOfSender(sender) {
   const candidates = [];
   const add = (u) => {
@@ -136,7 +145,10 @@ function siteOfSender(sender) {
   };
   add(sender.url);
   if (!candidates.length && sender.origin && sender.origin !== 'null') candidates.push(sender.origin);
-  if (!candidates.length && sender.tab?.url) add(sender.tab.url);
+  // A frame of any other origin inside a protected tab is treated as the
+  // tab's site: a page can dress up a frame of another origin as its own
+  // upload widget and have the file handed back to it.
+  if (sender.tab?.url) add(sender.tab.url);
   for (const origin of candidates) {
     const site = siteOf(origin);
     if (site) return site;
@@ -331,6 +343,15 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 // Blobs and never appear so. README lists what it cannot see.
 let guardRunning = false;
 function guard(details) {
+  const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
+  if (status.state === 'loading') {
+    // The service worker has just woken (this request may be what woke it)
+    // and the policy is not read yet: a picked file is stopped, wherever it
+    // goes, rather than let through unchecked.
+    if (!picked.length) return {};
+    note(`upload to ${details.url}`, 'stopped by the guard: OrgSeal was starting and could not check it; try again');
+    return { cancel: true };
+  }
   const site = siteOfUrl(details.url);
   if (!site || !status.failClosed) return {};
   let path = '/';
@@ -342,7 +363,6 @@ function guard(details) {
   const usable = status.state === 'valid';
   // With a policy that is not usable, every upload of a file to the site is stopped.
   if (usable && !policy?.isUpload(site.origin, path)) return {};
-  const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
   if (!picked.length) return {};
   note(`upload to ${details.url}`, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`);
   if (details.tabId >= 0) badge(details.tabId, 'blocked');

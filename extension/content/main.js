@@ -269,8 +269,8 @@
 
   // Listeners inside a shadow root, for the events that never leave it
   // (`change` is not composed).
-  function watchRoot(input) {
-    const root = input.getRootNode();
+  function watchRoot(node) {
+    const root = node.getRootNode();
     if (!(root instanceof ShadowRoot) || watchedRoots.has(root)) return;
     watchedRoots.add(root);
     for (const type of ['input', 'change']) listen(root, type, onFileEvent);
@@ -295,37 +295,73 @@
   }
 
   // ---- file inputs ----
+  // Only the exact input the browser filled is ever sealed. At the window,
+  // an input inside a closed shadow root shows up as its host, so which input
+  // it was is not known there: every file input in that host's tree is
+  // emptied at once (their files kept aside), and a listener added right then
+  // to each of their shadow roots, which the same event reaches next and
+  // where the exact input is visible, seals that one input's files. When the
+  // event's real target is not a file input (a checkbox beside a file input
+  // the page filled), nothing is sealed and the person is told: files the page
+  // put in inputs are never sealed (no sealing oracle).
   const heldInputs = new WeakSet();
+  let pendingHost = null; // {event, stash: Map(input → files)} while a host event is in flight
+
+  function holdAndSeal(event, input, files) {
+    event.stopImmediatePropagation();
+    heldInputs.add(input);
+    watchRoot(input);
+    input.value = '';
+    work(
+      files.map((f) => f.name),
+      () =>
+        sealAll(files)
+          .then((result) => giveInput(input, result))
+          .catch((e) => {
+            input.value = '';
+            throw e;
+          })
+          .finally(() => heldInputs.delete(input)),
+    );
+  }
+
   function onFileEvent(event) {
     if (ours.has(event)) return;
     const first = event.composedPath()[0] ?? event.target;
-    const inputs = isFileInput(first) ? [first] : deepFileInputs(first);
-    for (const input of inputs) {
-      const files = unsealedFiles(input);
+    if (isFileInput(first)) {
+      const pending = pendingHost?.event === event ? pendingHost : null;
+      const files = pending ? (pending.stash.get(first) ?? []) : unsealedFiles(first);
+      if (pending) pending.handled = true;
       if (!files.length) {
         // The trusted 'change' that follows the 'input' being held.
-        if (heldInputs.has(input)) event.stopImmediatePropagation();
-        continue;
+        if (heldInputs.has(first)) event.stopImmediatePropagation();
+        return;
       }
       // Files the page put there itself are the page's own: never sealed.
-      if (!event.isTrusted || config.mode === 'off') continue;
-      // Hold the event: the page must not see these files.
-      event.stopImmediatePropagation();
-      heldInputs.add(input);
-      watchRoot(input);
-      input.value = '';
-      work(
-        files.map((f) => f.name),
-        () =>
-          sealAll(files)
-            .then((result) => giveInput(input, result))
-            .catch((e) => {
-              input.value = '';
-              throw e;
-            })
-            .finally(() => heldInputs.delete(input)),
-      );
+      if (!event.isTrusted || config.mode === 'off') return;
+      holdAndSeal(event, first, files);
+      return;
     }
+    // An event retargeted to a shadow host (the input is in a closed root).
+    if (!event.isTrusted || config.mode === 'off' || !(first instanceof Element) || !shadowOf(first)) return;
+    if (event instanceof InputEvent) return; // typing, not a file choice
+    const stash = new Map();
+    for (const input of deepFileInputs(shadowOf(first))) {
+      const files = unsealedFiles(input);
+      if (!files.length) continue;
+      stash.set(input, files);
+      input.value = '';
+      watchRoot(input);
+    }
+    if (!stash.size) return;
+    const pending = (pendingHost = { event, stash, handled: false });
+    setTimeout(() => {
+      if (pendingHost === pending) pendingHost = null;
+      if (!pending.handled) {
+        const names = [...stash.values()].flat().map((f) => f.name);
+        notice(`OrgSeal did not hand ${names.join(', ')} to this page: it could not tell which file input inside this page's component received them; nothing was attached, try again`);
+      }
+    });
   }
 
   // ---- drops ----
@@ -345,11 +381,18 @@
   }
 
   function onDrop(event) {
-    if (ours.has(event) || !event.isTrusted || dragFromPage) return;
+    if (ours.has(event) || !event.isTrusted) return;
     const dt = event.dataTransfer;
     if (!dt?.types.includes('Files') || config.mode === 'off') return;
     event.preventDefault();
     event.stopImmediatePropagation();
+    if (dragFromPage) {
+      // Files dragged out of this page itself are the page's bytes: not
+      // sealed, and not passed on either.
+      dragFromPage = false;
+      notice('OrgSeal did not hand the dropped files to this page: they were dragged from the page itself; drop files from your computer');
+      return;
+    }
     // Entries must be taken while the event runs.
     const entries = [...dt.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry?.() ?? null);
     const files = [...dt.files];
@@ -378,7 +421,9 @@
     if (!files.length || config.mode === 'off') return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    const strings = data.types.filter((t) => t !== 'Files').map((t) => [t, data.getData(t)]);
+    // Only the files go on: the text flavours of a file copy or an office
+    // copy carry paths, names or the content itself.
+    const strings = [];
     const target = deepActiveElement() ?? event.composedPath()[0];
     work(
       files.map((f) => f.name),
@@ -419,7 +464,8 @@
     submit: onSubmit,
     click: onClick,
     dragstart: (e) => (dragFromPage = e.isTrusted || dragFromPage),
-    dragend: () => (dragFromPage = false),
+    dragend: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
+    pointerdown: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
     'orgseal-ping': () => (alivePing = true),
   };
   function install() {

@@ -40,7 +40,8 @@ async function openUrl(url, fallbackName) {
 }
 
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (msg?.target !== 'offscreen' || sender.id !== api.runtime.id) return false;
+  // Only the background (no tab, the extension's own service worker) may ask.
+  if (msg?.target !== 'offscreen' || sender.id !== api.runtime.id || sender.tab) return false;
   if (msg.type === 'open-url' && typeof msg.url === 'string') {
     openUrl(msg.url, String(msg.fallbackName ?? 'download')).then(
       (value) => sendResponse({ ok: true, value }),

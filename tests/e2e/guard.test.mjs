@@ -1,6 +1,6 @@
 // The guard behind interception, with the extension force-installed by
 // policy from a CRX on 127.0.0.1 (the only way Chrome lets an MV3 extension
-// block requests). A file picked in a frame of another site (not protected,
+// block requests). A file picked in a window of another site (not protected,
 // so not sealed) is handed to the protected page, which uploads it: the
 // guard stops the request before it reaches the site. Loaded unpacked, the
 // same upload reaches the site (checked by the same steps with the guard
@@ -38,10 +38,10 @@ before(async () => {
         xhr.send(file);
       });
       </script><input type="file" id="f" onchange="take(this.files, 'own input')">
-      <iframe id="widget" src="${widgetOrigin}/lab/widget"></iframe>`,
+      <button id="open" onclick="window.open('${widgetOrigin}/lab/widget')">Add from the other site</button>`,
   });
   await servePages(browser.context, widgetOrigin, {
-    '/lab/widget': `<!doctype html><meta charset="utf-8"><input type="file" id="w" onchange="parent.postMessage({ file: this.files[0] }, '*')">`,
+    '/lab/widget': `<!doctype html><meta charset="utf-8"><input type="file" id="w" onchange="opener.postMessage({ file: this.files[0] }, '*')">`,
   });
 });
 
@@ -70,7 +70,9 @@ test('force-installed: an unsealed picked file sent to the upload endpoint is st
   const page = browser.page;
   const before = new Set((await site.blobs()).map((b) => b.id));
   await page.goto(`${site.origin}/lab/guarded`);
-  const widget = page.frames().find((f) => f.url().includes('/lab/widget'));
+  // A window of another site (not protected, so its files are not sealed)
+  // hands a picked file to the protected page.
+  const [widget] = await Promise.all([browser.context.waitForEvent('page'), page.click('#open')]);
   await widget.waitForSelector('#w');
   const file = await sampleFile(40000, dirs, 'slipped');
   await widget.setInputFiles('#w', file.path);
@@ -85,6 +87,7 @@ test('force-installed: an unsealed picked file sent to the upload endpoint is st
   assert.deepEqual(added.map((b) => b.id), [], 'nothing may reach the site');
   const text = await browser.popupText({ until: /stopped by the guard/ });
   assert.match(text, /refused: upload to http:\/\/127\.0\.0\.1:\d+\/api\/files/);
+  await widget.close();
 });
 
 test('force-installed: after the extension is replaced under an open tab, a pick there is never passed through', async () => {

@@ -33,6 +33,8 @@ const HOSTILE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_
 <input type="file" id="forged">
 <div id="zone" style="width:300px;height:150px;border:1px solid">drop here</div>
 <div id="editor" contenteditable="true" style="width:300px;height:60px;border:1px solid"></div>
+<div id="ce" contenteditable="true" style="width:300px;height:40px;border:1px solid">comment <input type="file" id="o" hidden></div>
+<x-box id="box" style="display:block;width:300px;height:40px;border:1px solid"></x-box>
 <script>
   const zone = document.getElementById('zone');
   zone.addEventListener('dragover', (e) => e.preventDefault());
@@ -55,6 +57,15 @@ const HOSTILE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_
     paste.items.add(own('forged-paste.png'));
     document.getElementById('editor').dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: paste }));
   };
+  // Oracle attempts through a person's own typing and clicking: page-filled
+  // file inputs next to the element the person uses.
+  const fill = (input, name) => { const d = new DataTransfer(); d.items.add(own(name)); input.files = d.files; input.addEventListener('change', () => take(input.files, 'oracle')); };
+  fill(document.getElementById('o'), 'ce-oracle.bin');
+  customElements.define('x-box', class extends HTMLElement {
+    constructor() { super(); const r = this.attachShadow({ mode: 'closed' });
+      r.innerHTML = '<label><input type="checkbox" id="c"> agree</label><input type="file" id="h" hidden>';
+      fill(r.getElementById('h'), 'box-oracle.bin'); }
+  });
   // Talking to the extension's frames: a forged connect, then seal requests.
   window.probeFrames = () => {
     for (const frame of document.querySelectorAll('iframe')) {
@@ -103,7 +114,14 @@ test('a hostile page never sees plaintext or a key, and never gets its own bytes
   assert.ok(frames >= 1, 'the sealer frame should exist by now');
   await page.evaluate(() => window.probeFrames());
 
-  // 4. A person drops a file.
+  // 4. A person types next to a page-filled file input, and ticks a box in a
+  // closed component that holds another.
+  await page.click('#ce');
+  await page.keyboard.type('hello');
+  const boxAt = await page.locator('#box').boundingBox();
+  await page.mouse.click(boxAt.x + 8, boxAt.y + boxAt.height / 2);
+
+  // 5. A person drops a file.
   const box = await page.locator('#zone').boundingBox();
   const cdp = await browser.context.newCDPSession(page);
   const data = { items: [], files: [dropped.path], dragOperationsMask: 1 };
@@ -128,7 +146,7 @@ test('a hostile page never sees plaintext or a key, and never gets its own bytes
     for (const r of got) assert.equal(r.head.slice(0, 7), MAGIC, `${name} reached the page unsealed (${r.via}): ${JSON.stringify(seenRecords)}`);
   }
   // The page's own files came back as it made them: never sealed.
-  const own = all.filter((r) => ['payroll.xlsx', 'forged-drop.bin', 'forged-paste.png', 'via-port.bin'].includes(r.name));
+  const own = all.filter((r) => ['payroll.xlsx', 'forged-drop.bin', 'forged-paste.png', 'via-port.bin', 'ce-oracle.bin', 'box-oracle.bin'].includes(r.name));
   assert.ok(own.length >= 3, 'the forged events should reach the page');
   for (const r of own) assert.ok(r.head.startsWith('PAGE-OWN-BYTES:'), `the page got its own ${r.name} sealed (${r.via})`);
   assert.ok(!all.some((r) => r.head.startsWith(MAGIC) && r.name && !r.name.startsWith('secret') && !r.name.startsWith('dropped')),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { launch, startVendor, tempDir, validPolicy, shares32ByteRun, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
 
-let site, browser, dir;
+let site, other, browser, dir;
 const files = {};
 
 const lab = (body, head = '') => `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}</script>${head}</head><body>${body}</body></html>`;
@@ -84,6 +84,8 @@ const PAGES = {
 
 before(async () => {
   site = await startVendor();
+  other = await startVendor(); // another site, not in the policy
+  PAGES['/lab/cross-frame'] = lab(`<iframe id="widget" src="${other.origin}/lab/widget"></iframe>`);
   browser = await launch({ policy: validPolicy([site.origin]) });
   await browser.popupText({ until: /Policy active/ });
   await site.signIn(browser.page);
@@ -106,6 +108,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await site?.stop();
+  await other?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -144,15 +147,37 @@ test('a file input in an open shadow root: sealed', async () => {
   assert.equal(stored.length, 2);
 });
 
-test('a file input in a closed shadow root: sealed', async () => {
+test('a file input in a closed shadow root: sealed, picked through a click or set directly', async () => {
   const page = browser.page;
-  const before = await storedIds();
+  let before = await storedIds();
   await page.goto(`${site.origin}/lab/closed-shadow`);
-  const input = await page.evaluateHandle(() => window.__closedInput);
-  await input.asElement().setInputFiles(files['a.bin'].path);
+  // A person clicks the input (inside the closed root) and picks a file.
+  const box = await page.locator('#host').boundingBox();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.mouse.click(box.x + 10, box.y + box.height / 2)]);
+  await chooser.setFiles(files['a.bin'].path);
   const records = await seen(page, 2);
   await waitUploads(page, 2);
   await assertSealed(records, 'closed shadow root', before);
+
+  // Files set straight into the closed root's input (no click first): sealed too.
+  before = await storedIds();
+  await page.goto(`${site.origin}/lab/closed-shadow`);
+  const input = await page.evaluateHandle(() => window.__closedInput);
+  await input.asElement().setInputFiles(files['c.bin'].path);
+  await assertSealed(await seen(page, 2), 'closed shadow root, set directly', before);
+});
+
+test('a file input in a frame of another origin inside a protected page: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await servePages(browser.context, other.origin, {
+    '/lab/widget': lab(`<input type="file" id="w" onchange="for (const f of this.files) look(f, 'cross-origin widget')">`),
+  });
+  await page.goto(`${site.origin}/lab/cross-frame`);
+  const frame = page.frames().find((f) => f.url().includes('/lab/widget'));
+  await frame.waitForSelector('#w');
+  await frame.setInputFiles('#w', files['c.bin'].path);
+  await assertSealed(await seen(frame, 1), 'cross-origin frame', before);
 });
 
 test('a file input in a same-origin iframe: sealed', async () => {
