@@ -54,7 +54,7 @@ const note = (what, why) => record('refused', what, why).catch(() => {});
 const KNOWN_SITES_KEY = 'knownSites';
 
 async function loadPolicy() {
-  let items = {};
+  let items;
   try {
     items = (await api.storage.managed.get(null)) ?? {};
   } catch {
@@ -354,7 +354,7 @@ function guard(details) {
   }
   const site = siteOfUrl(details.url);
   if (!site || !status.failClosed) return {};
-  let path = '/';
+  let path;
   try {
     path = new URL(details.url).pathname;
   } catch {
@@ -379,6 +379,7 @@ try {
 
 function sanitizeName(name) {
   const clean = String(name)
+    // eslint-disable-next-line no-control-regex -- control characters are what this removes
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
     .replace(/^[.\s]+/, '')
     .slice(0, 200);

@@ -90,6 +90,27 @@ test('force-installed: an unsealed picked file sent to the upload endpoint is st
   await widget.close();
 });
 
+test('force-installed: right after the service worker starts, an unsealed picked file is still stopped', async () => {
+  const page = browser.page;
+  const before = new Set((await site.blobs()).map((b) => b.id));
+  await page.goto(`${site.origin}/lab/guarded`);
+  const [widget] = await Promise.all([browser.context.waitForEvent('page'), page.click('#open')]);
+  await widget.waitForSelector('#w');
+  // The browser stops an idle service worker after 30 s; do it now, so the
+  // upload below is what wakes it.
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+  const file = await sampleFile(20000, dirs, 'after-idle');
+  await widget.setInputFiles('#w', file.path);
+  await page.waitForFunction(() => window.__uploads.length >= 2, null, { timeout: 20000 });
+  const uploads = await page.evaluate(() => window.__uploads);
+  assert.match(String(uploads[0]), /Failed to fetch|TypeError/, `fetch upload should be stopped: ${uploads}`);
+  assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), [], 'nothing may reach the site');
+  await widget.close();
+});
+
 test('force-installed: after the extension is replaced under an open tab, a pick there is never passed through', async () => {
   const page = browser.page;
   await page.goto(`${site.origin}/lab/guarded`);

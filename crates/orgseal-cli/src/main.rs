@@ -156,29 +156,71 @@ enum PolicyCommand {
         file: PathBuf,
     },
     /// Render the file IT deploys for one browser and OS (it holds the secrets).
-    Render {
-        /// The policy file (checked first).
-        file: PathBuf,
-        /// Which browser.
-        #[arg(long, value_enum)]
-        browser: render::Browser,
-        /// Which operating system.
-        #[arg(long, value_enum)]
-        os: render::Os,
-        /// The extension's id (Chrome-style id, or the Firefox add-on id).
-        #[arg(long, value_name = "ID")]
-        extension_id: String,
-        /// Where to write (mode 0600); without it the file goes to standard
-        /// output, which must not be a terminal unless --show-secret is given.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Allow printing the rendered file, secrets included, to a terminal.
-        #[arg(long)]
-        show_secret: bool,
-        /// Overwrite an existing output file.
-        #[arg(long)]
-        force: bool,
-    },
+    Render(RenderArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RenderArgs {
+    /// The policy file (checked first).
+    file: PathBuf,
+    /// Which browser.
+    #[arg(long, value_enum)]
+    browser: render::Browser,
+    /// Which operating system.
+    #[arg(long, value_enum)]
+    os: render::Os,
+    /// The extension's id (Chrome-style id, or the Firefox add-on id); with
+    /// --pin, Chrome, Chromium and Edge default to the pins' crxId.
+    #[arg(long, value_name = "ID", required_unless_present = "pin")]
+    extension_id: Option<String>,
+    /// Also force-install the pinned build: the pins file from `orgseal
+    /// pins` (name, version, crxId). Needs --update-url.
+    ///
+    /// Chrome, Chromium, Edge: adds the browser's ExtensionSettings policy for
+    /// the pins' crxId: installation_mode force_installed, update_url the
+    /// --update-url, minimum_version_required the pinned version, and pinned
+    /// to the toolbar (Edge: toolbar_state force_shown). Chrome has no
+    /// exact-version pin: the exact version comes from the update manifest
+    /// (--update-manifest), which offers only the pinned version, and
+    /// minimum_version_required refuses anything older.
+    ///
+    /// Firefox: adds ExtensionSettings for the --extension-id (the gecko id):
+    /// force_installed from install_url <folder of --update-url>/orgseal-<version>.xpi.
+    /// A real deployment needs that XPI signed by Mozilla for
+    /// self-distribution (an unlisted add-on); an unsigned XPI installs only
+    /// on Firefox ESR with the locked preference
+    /// xpinstall.signatures.required=false, which is for tests only (see
+    /// --allow-unsigned-xpi).
+    #[arg(long, value_name = "PINS", requires = "update_url")]
+    pin: Option<PathBuf>,
+    /// With --pin: the update manifest's address, http or https, ending in
+    /// its file name (e.g. https://it.example/orgseal/updates.xml). The
+    /// package is hosted in the same folder, as orgseal-<version>.crx
+    /// (Firefox: orgseal-<version>.xpi).
+    #[arg(long, value_name = "URL", requires = "pin", value_parser = render::parse_update_url)]
+    update_url: Option<url::Url>,
+    /// With --pin, for Chrome, Chromium and Edge (required there): write the
+    /// update manifest to FILE; it offers only the pinned version, from
+    /// <folder of --update-url>/orgseal-<version>.crx. Host it at --update-url.
+    #[arg(long, value_name = "FILE", requires = "pin")]
+    update_manifest: Option<PathBuf>,
+    /// Firefox with --pin, for tests only: also lock the preference
+    /// xpinstall.signatures.required to false, so an unsigned XPI installs
+    /// (Firefox ESR only). Never deploy it: it lets any unsigned add-on
+    /// install.
+    #[arg(long, requires = "pin")]
+    allow_unsigned_xpi: bool,
+    /// Where to write (mode 0600); without it the file goes to standard
+    /// output, which must not be a terminal unless --show-secret is given.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Allow printing the rendered file, secrets included, to a terminal.
+    #[arg(long)]
+    show_secret: bool,
+    /// Overwrite existing output files (the rendered file and the update
+    /// manifest).
+    #[arg(long)]
+    force: bool,
 }
 
 /// A failure, with the exit code it maps to.
@@ -237,17 +279,7 @@ fn run(command: Command) -> Result<(), Failure> {
             keygen(&label, output.as_deref(), show_secret, force)
         }
         Command::Policy { command: PolicyCommand::Check { file } } => check(&file),
-        Command::Policy {
-            command: PolicyCommand::Render { file, browser, os, extension_id, output, show_secret, force },
-        } => {
-            load_policy(&file)?;
-            let value: serde_json::Value = serde_json::from_str(&read_policy_text(&file)?)
-                .map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
-            let rendered = render::render(&value, browser, os, &extension_id);
-            emit_secret(&rendered.text, output.as_deref(), show_secret, force)?;
-            eprintln!("deploy to: {}", rendered.destination);
-            Ok(())
-        }
+        Command::Policy { command: PolicyCommand::Render(args) } => render_policy(args),
         Command::Encrypt { policy, input, output, name, force } => {
             encrypt(&policy, &input, output.as_deref(), name, force)
         }
@@ -262,6 +294,140 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Audit { pins, target, profile, json } => {
             audit::run(&pins, target.as_deref(), profile.as_deref(), json)
         }
+    }
+}
+
+fn render_policy(args: RenderArgs) -> Result<(), Failure> {
+    let RenderArgs {
+        file,
+        browser,
+        os,
+        extension_id,
+        pin,
+        update_url,
+        update_manifest,
+        allow_unsigned_xpi,
+        output,
+        show_secret,
+        force,
+    } = args;
+    let chrome = browser.is_chrome_family();
+    // Usage first, before any file is read.
+    if pin.is_some() {
+        match (chrome, &extension_id, &update_manifest) {
+            (true, _, None) => {
+                return Err(Failure::Usage(format!(
+                    "--pin for {} needs --update-manifest FILE: Chrome has no exact-version pin, so the exact \
+                     version comes from the update manifest at --update-url, which offers only the pinned version; \
+                     add --update-manifest updates.xml and host that file at the --update-url",
+                    browser_name(browser)
+                )));
+            }
+            (false, None, _) => {
+                return Err(Failure::Usage(
+                    "--pin for firefox needs --extension-id with the Firefox add-on id (the gecko id, e.g. \
+                     orgseal@orgseal.example): the pins give only the Chrome id"
+                        .into(),
+                ));
+            }
+            (false, _, Some(_)) => {
+                return Err(Failure::Usage(
+                    "--update-manifest is for chrome, chromium and edge: Firefox installs the XPI from the \
+                     install_url orgseal writes into policies.json and needs no update manifest; leave it out"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        if chrome && allow_unsigned_xpi {
+            return Err(Failure::Usage(
+                "--allow-unsigned-xpi is for --browser firefox only: Chrome, Chromium and Edge install the CRX \
+                 from the update manifest; leave it out"
+                    .into(),
+            ));
+        }
+    }
+    if let (Some(manifest), Some(out)) = (&update_manifest, &output)
+        && manifest == out
+    {
+        return Err(Failure::Usage(format!(
+            "--update-manifest and -o are both {}: give the update manifest and the policy different files",
+            out.display()
+        )));
+    }
+    if let Some(manifest) = &update_manifest
+        && !force
+        && manifest.symlink_metadata().is_ok()
+    {
+        return Err(Failure::Usage(format!("{} exists: pass --force to overwrite it", manifest.display())));
+    }
+
+    load_policy(&file)?;
+    let value: serde_json::Value = serde_json::from_str(&read_policy_text(&file)?)
+        .map_err(|e| Failure::Refused(format!("{}: {e}", file.display())))?;
+
+    let (pins_path, pins) = match &pin {
+        Some(path) => (Some(path.as_path()), Some(pins::Pins::read(path)?)),
+        None => (None, None),
+    };
+    let pinning = match (&pins, update_url) {
+        (Some(pins), Some(update_url)) => {
+            render::check_version(&pins.version).map_err(|why| {
+                Failure::Usage(format!("{}: {why}", pins_path.map(Path::display).expect("pins read from a file")))
+            })?;
+            Some(render::Pinning { version: pins.version.clone(), update_url, allow_unsigned_xpi })
+        }
+        _ => None,
+    };
+    let extension_id = match (&pins, extension_id) {
+        (Some(pins), Some(id)) if chrome && id != pins.crx_id => {
+            return Err(Failure::Usage(format!(
+                "--extension-id {id} is not the id the pins give: {} has crxId {}; leave --extension-id out to \
+                 use the pins' id, or give the pins of the build whose id is {id}",
+                pins_path.map(Path::display).expect("pins read from a file"),
+                pins.crx_id
+            )));
+        }
+        (_, Some(id)) => id,
+        (Some(pins), None) => pins.crx_id.clone(),
+        (None, None) => unreachable!("clap requires --extension-id without --pin"),
+    };
+
+    let rendered = render::render(&value, browser, os, &extension_id, pinning.as_ref());
+    emit_secret(&rendered.text, output.as_deref(), show_secret, force)?;
+    eprintln!("deploy to: {}", rendered.destination);
+    let (Some(pins), Some(pinning)) = (&pins, &pinning) else { return Ok(()) };
+    let package = render::package_url(pinning, browser);
+    eprintln!(
+        "force-installs {} {} ({extension_id}), build {}",
+        pins.name,
+        pins.version,
+        &pins.build_hash[..16.min(pins.build_hash.len())]
+    );
+    if let Some(manifest) = &update_manifest {
+        files::write_new(manifest, render::update_manifest(pinning, &extension_id).as_bytes(), force, false)?;
+        eprintln!("wrote {}: it offers version {} only", manifest.display(), pins.version);
+        eprintln!("host {} at {}", manifest.display(), pinning.update_url);
+        eprintln!("host the CRX of version {} at {package}", pins.version);
+    } else {
+        if pinning.allow_unsigned_xpi {
+            eprintln!("host the XPI of version {} at {package}", pins.version);
+            eprintln!(
+                "xpinstall.signatures.required is locked to false: for tests on Firefox ESR only, never deploy this"
+            );
+        } else {
+            eprintln!("host the XPI of version {} at {package}, signed by Mozilla (unlisted)", pins.version);
+        }
+    }
+    Ok(())
+}
+
+fn browser_name(browser: render::Browser) -> &'static str {
+    match browser {
+        render::Browser::Chrome => "chrome",
+        render::Browser::Chromium => "chromium",
+        render::Browser::Edge => "edge",
+        render::Browser::Firefox => "firefox",
     }
 }
 

@@ -4,9 +4,22 @@
 //! |---|---|---|---|
 //! | Chrome, Chromium, Edge | managed JSON, `3rdparty.extensions.<id>` | `.reg` under `…\3rdparty\extensions\<id>\policy` | `.mobileconfig`, payload `<bundle>.extensions.<id>` |
 //! | Firefox | `policies.json`, `3rdparty.Extensions.<id>` | the same `policies.json` | the same `policies.json` |
+//!
+//! With `--pin` ([`Pinning`]) the same file also carries the browser's own
+//! `ExtensionSettings` policy, which force-installs the pinned build:
+//!
+//! | browser | Linux | Windows | macOS |
+//! |---|---|---|---|
+//! | Chrome, Chromium, Edge | top-level `ExtensionSettings` beside `3rdparty` | `REG_SZ` `ExtensionSettings` holding the JSON, under `…\Policies\<vendor>` | a second payload of type `<bundle>` holding `ExtensionSettings` |
+//! | Firefox | `policies.ExtensionSettings` beside `3rdparty` | the same | the same |
+//!
+//! Chrome has no exact-version pin: the update manifest ([`update_manifest`])
+//! offers only the pinned version, and `minimum_version_required` refuses
+//! anything older.
 
 use clap::ValueEnum;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use url::Url;
 
 /// A browser family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,11 +54,142 @@ pub struct Rendered {
     pub destination: &'static str,
 }
 
-/// Renders `policy` (the checked policy object) for one browser and OS.
-pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str) -> Rendered {
+/// What `--pin` adds: force-install one pinned version from a self-hosted
+/// update URL.
+#[derive(Debug, Clone)]
+pub struct Pinning {
+    /// The pinned version (the pins' `version`).
+    pub version: String,
+    /// The update manifest's address (checked by [`parse_update_url`]).
+    pub update_url: Url,
+    /// Firefox only, for tests: lock `xpinstall.signatures.required` to false.
+    pub allow_unsigned_xpi: bool,
+}
+
+impl Browser {
+    /// Chrome, Chromium or Edge.
+    pub fn is_chrome_family(self) -> bool {
+        !matches!(self, Browser::Firefox)
+    }
+}
+
+/// Checks an update URL: http or https, ending in a file name (the package
+/// is hosted in the same folder), no query, fragment or credentials.
+pub fn parse_update_url(text: &str) -> Result<Url, String> {
+    let example = "e.g. https://it.example/orgseal/updates.xml";
+    let url = Url::parse(text)
+        .map_err(|e| format!("{text:?} is not a URL ({e}): give the update manifest's full address, {example}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{text:?} uses the {}: scheme: browsers fetch the update manifest and the package over http or https; \
+             host them on a web server and give its https:// address, {example}",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{text:?} holds a user name or password: the URL is written into the policy every browser reads; \
+             host the files where the browsers can fetch them without credentials"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{text:?} has a query or a fragment: the package's address is made from the URL's folder, \
+             so give a plain file address, {example}"
+        ));
+    }
+    if url.path_segments().and_then(|mut s| s.next_back()).is_none_or(str::is_empty) {
+        let base = url.as_str().trim_end_matches('/');
+        return Err(format!(
+            "{text:?} ends in a folder, not a file name: give the update manifest's address, e.g. \
+             {base}/updates.xml; the package is hosted in the same folder"
+        ));
+    }
+    Ok(url)
+}
+
+/// Checks a version as Chrome writes it: 1 to 4 numbers (0 to 65535) split by dots.
+pub fn check_version(version: &str) -> Result<(), String> {
+    let parts: Vec<&str> = version.split('.').collect();
+    let number = |p: &&str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535);
+    if parts.len() <= 4 && parts.iter().all(number) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the pinned version {version:?} is not a browser extension version (1 to 4 numbers from 0 to 65535, \
+             split by dots); pin a build whose manifest.json has such a version"
+        ))
+    }
+}
+
+/// The address of the package for `browser`: the update URL's folder, then
+/// `orgseal-<version>.crx` (Firefox: `.xpi`).
+pub fn package_url(pin: &Pinning, browser: Browser) -> Url {
+    let ext = if browser.is_chrome_family() { "crx" } else { "xpi" };
+    pin.update_url.join(&format!("orgseal-{}.{ext}", pin.version)).expect("a checked http(s) URL joins a file name")
+}
+
+/// The `ExtensionSettings` policy value that force-installs the pinned build.
+pub fn extension_settings(pin: &Pinning, browser: Browser, extension_id: &str) -> Value {
+    let settings = match browser {
+        Browser::Firefox => json!({
+            "installation_mode": "force_installed",
+            "install_url": package_url(pin, browser).as_str(),
+        }),
+        b => {
+            let mut s = json!({
+                "installation_mode": "force_installed",
+                "update_url": pin.update_url.as_str(),
+                "minimum_version_required": pin.version,
+            });
+            if b == Browser::Edge {
+                s["toolbar_state"] = "force_shown".into();
+            } else {
+                s["toolbar_pin"] = "force_pinned".into();
+            }
+            s
+        }
+    };
+    json!({ extension_id: settings })
+}
+
+/// The self-hosted update manifest (gupdate protocol 2.0) that offers only
+/// the pinned version.
+pub fn update_manifest(pin: &Pinning, crx_id: &str) -> String {
+    let attr = |s: &str| xml_escape(s).replace('\'', "&apos;").replace('"', "&quot;");
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?>\n\
+         <gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n  \
+         <app appid='{}'>\n    \
+         <updatecheck codebase='{}' version='{}' />\n  \
+         </app>\n\
+         </gupdate>\n",
+        attr(crx_id),
+        attr(package_url(pin, Browser::Chrome).as_str()),
+        attr(&pin.version),
+    )
+}
+
+/// Renders `policy` (the checked policy object) for one browser and OS;
+/// with `pin`, the browser's `ExtensionSettings` too.
+pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str, pin: Option<&Pinning>) -> Rendered {
+    let settings = pin.map(|p| extension_settings(p, browser, extension_id));
     match (browser, os) {
         (Browser::Firefox, os) => Rendered {
-            text: pretty(&json!({ "policies": { "3rdparty": { "Extensions": { extension_id: policy } } } })),
+            text: {
+                let mut policies = Map::new();
+                policies.insert("3rdparty".into(), json!({ "Extensions": { extension_id: policy } }));
+                if let Some(settings) = settings {
+                    policies.insert("ExtensionSettings".into(), settings);
+                }
+                if pin.is_some_and(|p| p.allow_unsigned_xpi) {
+                    policies.insert(
+                        "Preferences".into(),
+                        json!({ "xpinstall.signatures.required": { "Value": false, "Status": "locked" } }),
+                    );
+                }
+                pretty(&json!({ "policies": policies }))
+            },
             destination: match os {
                 Os::Linux => {
                     "/etc/firefox/policies/policies.json (Debian's ESR also reads /usr/lib/firefox-esr/distribution/policies.json)"
@@ -55,18 +199,25 @@ pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str) -> R
             },
         },
         (b, Os::Linux) => Rendered {
-            text: pretty(&json!({ "3rdparty": { "extensions": { extension_id: policy } } })),
+            text: {
+                let mut top = json!({ "3rdparty": { "extensions": { extension_id: policy } } });
+                if let Some(settings) = settings {
+                    top["ExtensionSettings"] = settings;
+                }
+                pretty(&top)
+            },
             destination: match b {
                 Browser::Chrome => "/etc/opt/chrome/policies/managed/orgseal.json",
                 Browser::Chromium => "/etc/chromium/policies/managed/orgseal.json",
                 _ => "/etc/opt/edge/policies/managed/orgseal.json",
             },
         },
-        (b, Os::Windows) => {
-            Rendered { text: reg(policy, b, extension_id), destination: "import with: reg import orgseal.reg" }
-        }
+        (b, Os::Windows) => Rendered {
+            text: reg(policy, b, extension_id, settings.as_ref()),
+            destination: "import with: reg import orgseal.reg",
+        },
         (b, Os::Macos) => Rendered {
-            text: mobileconfig(policy, b, extension_id),
+            text: mobileconfig(policy, b, extension_id, settings.as_ref()),
             destination: "install as a configuration profile (MDM or System Settings)",
         },
     }
@@ -78,20 +229,27 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-/// The registry key under HKLM that holds an extension's policy.
-pub fn registry_key(browser: Browser, extension_id: &str) -> String {
+/// The registry key under HKLM that holds the browser's own policies.
+pub fn browser_registry_key(browser: Browser) -> String {
     let vendor = match browser {
         Browser::Chrome => "Google\\Chrome",
         Browser::Chromium => "Chromium",
         Browser::Edge => "Microsoft\\Edge",
         Browser::Firefox => "Mozilla\\Firefox",
     };
-    format!("HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}\\3rdparty\\extensions\\{extension_id}\\policy")
+    format!("HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}")
+}
+
+/// The registry key under HKLM that holds an extension's policy.
+pub fn registry_key(browser: Browser, extension_id: &str) -> String {
+    format!("{}\\3rdparty\\extensions\\{extension_id}\\policy", browser_registry_key(browser))
 }
 
 /// Windows `.reg`: booleans as REG_DWORD, strings as REG_SZ, arrays and
 /// objects as REG_SZ holding JSON (how Chrome reads complex policy values).
-fn reg(policy: &Value, browser: Browser, extension_id: &str) -> String {
+/// `settings`, when given, goes to the browser's key as the REG_SZ
+/// `ExtensionSettings` holding its JSON text.
+fn reg(policy: &Value, browser: Browser, extension_id: &str, settings: Option<&Value>) -> String {
     let mut out = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
     out.push_str(&format!("[{}]\r\n", registry_key(browser, extension_id)));
     if let Some(obj) = policy.as_object() {
@@ -104,6 +262,10 @@ fn reg(policy: &Value, browser: Browser, extension_id: &str) -> String {
             out.push_str(&format!("\"{}\"={data}\r\n", reg_escape(name)));
         }
     }
+    if let Some(settings) = settings {
+        out.push_str(&format!("\r\n[{}]\r\n", browser_registry_key(browser)));
+        out.push_str(&format!("\"ExtensionSettings\"=\"{}\"\r\n", reg_escape(&settings.to_string())));
+    }
     out
 }
 
@@ -111,18 +273,15 @@ fn reg_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// macOS configuration profile: one payload for the extension's managed domain.
-fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str) -> String {
+/// macOS configuration profile: one payload for the extension's managed
+/// domain; with `settings`, a second one for the browser's own domain
+/// holding `ExtensionSettings`.
+fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str, settings: Option<&Value>) -> String {
     let bundle = match browser {
         Browser::Chrome => "com.google.Chrome",
         Browser::Chromium => "org.chromium.Chromium",
         _ => "com.microsoft.Edge",
     };
-    let domain = format!("{bundle}.extensions.{extension_id}");
-    let mut body = String::new();
-    if let Some(map) = policy.as_object() {
-        plist_members(map, 3, &mut body);
-    }
     let uuid = |n: u8| {
         let mut b = [0u8; 16];
         getrandom::fill(&mut b).expect("system randomness");
@@ -130,6 +289,39 @@ fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str) -> String 
         let h = hex::encode(b).to_uppercase();
         format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
     };
+    let payload = |domain: &str, display: &str, n: u8, members: &Map<String, Value>| {
+        let mut body = String::new();
+        plist_members(members, 3, &mut body);
+        format!(
+            r#"    <dict>
+      <key>PayloadType</key>
+      <string>{domain}</string>
+      <key>PayloadIdentifier</key>
+      <string>{domain}.orgseal</string>
+      <key>PayloadUUID</key>
+      <string>{u}</string>
+      <key>PayloadVersion</key>
+      <integer>1</integer>
+      <key>PayloadDisplayName</key>
+      <string>{display}</string>
+{body}    </dict>
+"#,
+            domain = xml_escape(domain),
+            u = uuid(n),
+        )
+    };
+    let empty = Map::new();
+    let mut payloads = payload(
+        &format!("{bundle}.extensions.{extension_id}"),
+        "OrgSeal policy",
+        1,
+        policy.as_object().unwrap_or(&empty),
+    );
+    if let Some(settings) = settings {
+        let mut members = Map::new();
+        members.insert("ExtensionSettings".into(), settings.clone());
+        payloads.push_str(&payload(bundle, "OrgSeal force-install", 3, &members));
+    }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -137,19 +329,7 @@ fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str) -> String 
 <dict>
   <key>PayloadContent</key>
   <array>
-    <dict>
-      <key>PayloadType</key>
-      <string>{domain}</string>
-      <key>PayloadIdentifier</key>
-      <string>{domain}.orgseal</string>
-      <key>PayloadUUID</key>
-      <string>{u1}</string>
-      <key>PayloadVersion</key>
-      <integer>1</integer>
-      <key>PayloadDisplayName</key>
-      <string>OrgSeal policy</string>
-{body}    </dict>
-  </array>
+{payloads}  </array>
   <key>PayloadDisplayName</key>
   <string>OrgSeal</string>
   <key>PayloadIdentifier</key>
@@ -165,7 +345,6 @@ fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str) -> String 
 </dict>
 </plist>
 "#,
-        u1 = uuid(1),
         u2 = uuid(2),
     )
 }

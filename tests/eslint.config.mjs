@@ -1,0 +1,34 @@
+// ESLint over the extension's code and the end-to-end tests. Run from the
+// repository root, as `cargo xtask test` does:
+//   tests/node_modules/.bin/eslint --config tests/eslint.config.mjs extension tests/e2e
+// (with --config, the patterns below are taken from the working directory).
+import js from '@eslint/js';
+import globals from 'globals';
+
+const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs'];
+
+export default [
+  // Written by wasm-bindgen at build time (and not committed).
+  { ignores: ['extension/wasm/**'] },
+  { ...js.configs.recommended, files: ours },
+  {
+    files: ours,
+    languageOptions: { sourceType: 'module' },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      'no-unused-vars': ['error', { caughtErrors: 'all' }],
+    },
+  },
+  {
+    files: ['extension/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, ...globals.webextensions } },
+  },
+  // Content scripts are classic scripts, not modules (manifest.json).
+  { files: ['extension/content/**/*.js'], languageOptions: { sourceType: 'script' } },
+  {
+    files: ['tests/e2e/**/*.mjs'],
+    // Node's globals, and the browser's for the functions that page.evaluate
+    // and worker.evaluate run in a page or in the extension's service worker.
+    languageOptions: { globals: { ...globals.node, ...globals.browser, chrome: 'readonly' } },
+  },
+];
