@@ -195,3 +195,25 @@ test('the browser and the orgseal CLI read each other\'s files', async () => {
   assert.ok(downloaded.equals(original.bytes), 'the browser should open what the CLI sealed, under its sealed name');
   await rm(path.join(browser.downloads, name));
 });
+
+test('sealNames: the site sees only a random name, and the download is saved under the real one', async () => {
+  const site = await startVendor();
+  const named = await launch({ policy: validPolicy([site.origin], { sealNames: true }) });
+  try {
+    await named.popupText({ until: /names sealed/ });
+    const page = named.page;
+    const file = files.find((f) => f.size === 16 * 1024 + 1);
+    const id = await upload(page, site, file, 'fetch');
+    const listed = await page.locator(`#files tbody tr[data-id="${id}"] .name`).textContent();
+    assert.match(listed, /^[0-9a-f]{24}\.orgseal$/, `the site should see a random name, it saw ${listed}`);
+    assert.ok(!listed.includes('sample'), 'the real name must not reach the site');
+    const stored = await site.blob(id);
+    assert.ok(!stored.includes(Buffer.from(file.name)), 'the real name must not be in the stored bytes in clear');
+    await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+    const downloaded = await waitForDownload(named.downloads, file.name);
+    assert.ok(downloaded.equals(file.bytes), 'the download should open under the real name');
+  } finally {
+    await named.close();
+    await site.stop();
+  }
+});

@@ -1,7 +1,10 @@
-//! `orgseal policy render`: every browser × OS output parses back to the input.
+//! `orgseal policy render`: every browser × OS output parses back to the
+//! input; with `--pin`, every output also carries the browser's
+//! `ExtensionSettings`, and the update manifest offers the pinned version.
 
-use serde_json::Value;
-use std::path::PathBuf;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const CHROME_ID: &str = "pcakpaomgoembdfponndohplljieiokn";
@@ -21,14 +24,16 @@ fn orgseal(dir: &PathBuf, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_orgseal")).args(args).current_dir(dir).output().unwrap()
 }
 
-/// Reads back the subset of .reg that render writes.
-fn parse_reg(text: &str) -> (String, serde_json::Map<String, Value>) {
-    let mut key = String::new();
-    let mut values = serde_json::Map::new();
+/// Reads back the subset of .reg that render writes: each key's values, in
+/// the order the keys appear.
+fn parse_reg(text: &str) -> Vec<(String, serde_json::Map<String, Value>)> {
+    let mut sections: Vec<(String, serde_json::Map<String, Value>)> = Vec::new();
+    assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n\r\n"));
     for line in text.split("\r\n") {
         if let Some(k) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            key = k.to_string();
+            sections.push((k.to_string(), serde_json::Map::new()));
         } else if let Some(rest) = line.strip_prefix('"') {
+            let values = &mut sections.last_mut().expect("a value inside a key").1;
             let (name, data) = rest.split_once("\"=").unwrap();
             let value = if let Some(d) = data.strip_prefix("dword:") {
                 Value::Bool(u32::from_str_radix(d, 16).unwrap() != 0)
@@ -38,19 +43,43 @@ fn parse_reg(text: &str) -> (String, serde_json::Map<String, Value>) {
                 serde_json::from_str(&s).unwrap_or(Value::String(s))
             };
             values.insert(name.to_string(), value);
+        } else {
+            assert!(line.is_empty() || line.starts_with("Windows Registry"), "unexpected .reg line {line:?}");
         }
     }
-    (key, values)
+    sections
+}
+
+/// The payloads of a .mobileconfig, each as JSON.
+fn payloads(text: &str) -> Vec<serde_json::Map<String, Value>> {
+    let plist: plist::Value = plist::from_bytes(text.as_bytes()).unwrap();
+    let top = plist.as_dictionary().unwrap();
+    assert_eq!(top["PayloadType"].as_string(), Some("Configuration"));
+    top["PayloadContent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| match serde_json::to_value(p.as_dictionary().unwrap()).unwrap() {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+/// Writes a policy with a site to `p.json` in `d` and returns it.
+fn write_policy(d: &Path) -> Value {
+    assert!(orgseal(&d.to_path_buf(), &["keygen", "--label", "q\"uote\\label", "-o", "p.json"]).status.success());
+    let mut policy: Value = serde_json::from_str(&std::fs::read_to_string(d.join("p.json")).unwrap()).unwrap();
+    policy["sites"] = serde_json::json!([{"origin": "https://files.example.com", "upload": ["/api/files"],
+        "download": ["/api/files/*/content"], "sealNames": true}]);
+    std::fs::write(d.join("p.json"), serde_json::to_string(&policy).unwrap()).unwrap();
+    policy
 }
 
 #[test]
 fn every_target_parses_back_to_the_policy() {
     let d = dir();
-    assert!(orgseal(&d, &["keygen", "--label", "q\"uote\\label", "-o", "p.json"]).status.success());
-    let mut policy: Value = serde_json::from_str(&std::fs::read_to_string(d.join("p.json")).unwrap()).unwrap();
-    policy["sites"] = serde_json::json!([{"origin": "https://files.example.com", "upload": ["/api/files"],
-        "download": ["/api/files/*/content"], "sealNames": true}]);
-    std::fs::write(d.join("p.json"), serde_json::to_string(&policy).unwrap()).unwrap();
+    let policy = write_policy(&d);
 
     for browser in ["chrome", "chromium", "edge", "firefox"] {
         for os in ["linux", "windows", "macos"] {
@@ -74,32 +103,33 @@ fn every_target_parses_back_to_the_policy() {
             );
             assert!(out.status.success(), "{browser}/{os}: {}", String::from_utf8_lossy(&out.stderr));
             let text = std::fs::read_to_string(d.join(&out_name)).unwrap();
+            // Without --pin, nothing but the extension's policy.
             let back: Value = match (browser, os) {
                 ("firefox", _) => {
                     let v: Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(v["policies"].as_object().unwrap().len(), 1, "{browser}/{os}: {text}");
                     v["policies"]["3rdparty"]["Extensions"][id].clone()
                 }
                 (_, "linux") => {
                     let v: Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(v.as_object().unwrap().len(), 1, "{browser}/{os}: {text}");
                     v["3rdparty"]["extensions"][id].clone()
                 }
                 (_, "windows") => {
-                    let (key, values) = parse_reg(&text);
+                    let mut sections = parse_reg(&text);
+                    assert_eq!(sections.len(), 1, "{browser}/{os}: {text}");
+                    let (key, values) = sections.remove(0);
                     assert!(key.starts_with("HKEY_LOCAL_MACHINE\\Software\\Policies\\"), "{key}");
                     assert!(key.ends_with(&format!("\\3rdparty\\extensions\\{id}\\policy")), "{key}");
                     Value::Object(values)
                 }
                 (_, "macos") => {
-                    let plist: plist::Value = plist::from_bytes(text.as_bytes()).unwrap();
-                    let payload = plist.as_dictionary().unwrap()["PayloadContent"].as_array().unwrap()[0]
-                        .as_dictionary()
-                        .unwrap()
-                        .clone();
-                    assert!(payload["PayloadType"].as_string().unwrap().ends_with(&format!(".extensions.{id}")));
-                    let mut v: Value = serde_json::to_value(&payload).unwrap();
-                    let obj = v.as_object_mut().unwrap();
-                    obj.retain(|k, _| !k.starts_with("Payload"));
-                    v
+                    let mut all = payloads(&text);
+                    assert_eq!(all.len(), 1, "{browser}/{os}: {text}");
+                    let mut payload = all.remove(0);
+                    assert!(payload["PayloadType"].as_str().unwrap().ends_with(&format!(".extensions.{id}")));
+                    payload.retain(|k, _| !k.starts_with("Payload"));
+                    Value::Object(payload)
                 }
                 _ => unreachable!(),
             };
