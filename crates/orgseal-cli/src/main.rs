@@ -185,7 +185,8 @@ struct RenderArgs {
     /// minimum_version_required refuses anything older.
     ///
     /// Firefox: adds ExtensionSettings for the --extension-id (the gecko id):
-    /// force_installed from install_url <folder of --update-url>/orgseal-<version>.xpi.
+    /// force_installed from install_url FOLDER/orgseal-VERSION.xpi, where
+    /// FOLDER is the --update-url's folder.
     /// A real deployment needs that XPI signed by Mozilla for
     /// self-distribution (an unlisted add-on); an unsigned XPI installs only
     /// on Firefox ESR with the locked preference
@@ -194,14 +195,15 @@ struct RenderArgs {
     #[arg(long, value_name = "PINS", requires = "update_url")]
     pin: Option<PathBuf>,
     /// With --pin: the update manifest's address, http or https, ending in
-    /// its file name (e.g. https://it.example/orgseal/updates.xml). The
-    /// package is hosted in the same folder, as orgseal-<version>.crx
-    /// (Firefox: orgseal-<version>.xpi).
+    /// its file name, e.g. `https://it.example/orgseal/updates.xml`. The
+    /// package is hosted in the same folder, as orgseal-VERSION.crx
+    /// (Firefox: orgseal-VERSION.xpi).
     #[arg(long, value_name = "URL", requires = "pin", value_parser = render::parse_update_url)]
     update_url: Option<url::Url>,
     /// With --pin, for Chrome, Chromium and Edge (required there): write the
     /// update manifest to FILE; it offers only the pinned version, from
-    /// <folder of --update-url>/orgseal-<version>.crx. Host it at --update-url.
+    /// the --update-url's folder as orgseal-VERSION.crx. Host it at
+    /// --update-url.
     #[arg(long, value_name = "FILE", requires = "pin")]
     update_manifest: Option<PathBuf>,
     /// Firefox with --pin, for tests only: also lock the preference

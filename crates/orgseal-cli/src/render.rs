@@ -111,7 +111,12 @@ pub fn parse_update_url(text: &str) -> Result<Url, String> {
 /// Checks a version as Chrome writes it: 1 to 4 numbers (0 to 65535) split by dots.
 pub fn check_version(version: &str) -> Result<(), String> {
     let parts: Vec<&str> = version.split('.').collect();
-    let number = |p: &&str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535);
+    let number = |p: &&str| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+    };
     if parts.len() <= 4 && parts.iter().all(number) {
         Ok(())
     } else {

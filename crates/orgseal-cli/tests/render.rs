@@ -20,8 +20,24 @@ fn dir() -> PathBuf {
     p
 }
 
-fn orgseal(dir: &PathBuf, args: &[&str]) -> std::process::Output {
+fn orgseal(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_orgseal")).args(args).current_dir(dir).output().unwrap()
+}
+
+/// Reads a .reg string value (`"…"`, where `\\` and `\"` are the only
+/// escapes and a bare `"` would end the string early).
+fn reg_string(data: &str) -> String {
+    let body = data.strip_prefix('"').and_then(|d| d.strip_suffix('"')).expect("a quoted .reg string");
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next().filter(|n| matches!(n, '\\' | '"')).expect("only \\\\ and \\\" are escapes")),
+            '"' => panic!("an unescaped quote inside a .reg string: {data}"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads back the subset of .reg that render writes: each key's values, in
@@ -38,8 +54,7 @@ fn parse_reg(text: &str) -> Vec<(String, serde_json::Map<String, Value>)> {
             let value = if let Some(d) = data.strip_prefix("dword:") {
                 Value::Bool(u32::from_str_radix(d, 16).unwrap() != 0)
             } else {
-                let s = data.strip_prefix('"').unwrap().strip_suffix('"').unwrap();
-                let s = s.replace("\\\"", "\"").replace("\\\\", "\\");
+                let s = reg_string(data);
                 serde_json::from_str(&s).unwrap_or(Value::String(s))
             };
             values.insert(name.to_string(), value);
@@ -68,7 +83,7 @@ fn payloads(text: &str) -> Vec<serde_json::Map<String, Value>> {
 
 /// Writes a policy with a site to `p.json` in `d` and returns it.
 fn write_policy(d: &Path) -> Value {
-    assert!(orgseal(&d.to_path_buf(), &["keygen", "--label", "q\"uote\\label", "-o", "p.json"]).status.success());
+    assert!(orgseal(d, &["keygen", "--label", "q\"uote\\label", "-o", "p.json"]).status.success());
     let mut policy: Value = serde_json::from_str(&std::fs::read_to_string(d.join("p.json")).unwrap()).unwrap();
     policy["sites"] = serde_json::json!([{"origin": "https://files.example.com", "upload": ["/api/files"],
         "download": ["/api/files/*/content"], "sealNames": true}]);
@@ -161,5 +176,429 @@ fn render_refuses_an_invalid_policy() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(!d.join("x").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+const VERSION: &str = "1.2.3";
+const PINS: &str = "pins-1.2.3.json";
+const UPDATE_URL: &str = "https://it.example/orgseal/updates.xml";
+
+/// Writes a build of `version` and its pins, `pins-<version>.json`, in `d`.
+fn write_pins(d: &Path, version: &str) {
+    let build = format!("build-{version}");
+    std::fs::create_dir_all(d.join(&build).join("extension")).unwrap();
+    std::fs::write(
+        d.join(&build).join("manifest.json"),
+        format!(r#"{{"manifest_version": 3, "name": "OrgSeal", "version": "{version}"}}"#),
+    )
+    .unwrap();
+    std::fs::write(d.join(&build).join("extension/main.js"), "// the build\n").unwrap();
+    let out = orgseal(d, &["pins", &build, "--crx-id", CHROME_ID, "-o", &format!("pins-{version}.json")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The `ExtensionSettings` each browser must get for the pins of [`VERSION`].
+fn expected_settings(browser: &str) -> Value {
+    match browser {
+        "firefox" => json!({ GECKO_ID: {
+            "installation_mode": "force_installed",
+            "install_url": "https://it.example/orgseal/orgseal-1.2.3.xpi",
+        }}),
+        "edge" => json!({ CHROME_ID: {
+            "installation_mode": "force_installed",
+            "update_url": UPDATE_URL,
+            "minimum_version_required": VERSION,
+            "toolbar_state": "force_shown",
+        }}),
+        _ => json!({ CHROME_ID: {
+            "installation_mode": "force_installed",
+            "update_url": UPDATE_URL,
+            "minimum_version_required": VERSION,
+            "toolbar_pin": "force_pinned",
+        }}),
+    }
+}
+
+/// Parses XML: every element as its path from the root (`a/b/c`) and its
+/// attributes, in document order.
+fn xml_elements(text: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut path: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        let (element, empty) = match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                path.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = element.name().as_ref().to_string();
+        let attributes = element
+            .attributes()
+            .map(|a| {
+                let a = a.expect("well-formed attribute");
+                let value = a.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned();
+                (a.key.as_ref().to_string(), value)
+            })
+            .collect();
+        path.push(name);
+        out.push((path.join("/"), attributes));
+        if empty {
+            path.pop();
+        }
+    }
+    assert!(path.is_empty(), "unclosed elements {path:?}");
+    out
+}
+
+/// Checks an update manifest: gupdate 2.0, one app, one updatecheck
+/// offering `version` from `codebase`.
+fn check_update_manifest(text: &str, version: &str, codebase: &str) {
+    let elements = xml_elements(text);
+    let paths: Vec<&str> = elements.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["gupdate", "gupdate/app", "gupdate/app/updatecheck"], "{text}");
+    let gupdate = &elements[0].1;
+    assert_eq!(gupdate["protocol"], "2.0");
+    assert_eq!(gupdate["xmlns"], "http://www.google.com/update2/response");
+    assert_eq!(elements[1].1, BTreeMap::from([("appid".to_string(), CHROME_ID.to_string())]));
+    let check =
+        BTreeMap::from([("codebase".to_string(), codebase.to_string()), ("version".to_string(), version.to_string())]);
+    assert_eq!(elements[2].1, check, "{text}");
+}
+
+#[test]
+fn pinned_targets_force_install_the_pinned_build() {
+    let d = dir();
+    let policy = write_policy(&d);
+    write_pins(&d, VERSION);
+    for browser in ["chrome", "chromium", "edge", "firefox"] {
+        for os in ["linux", "windows", "macos"] {
+            let chrome = browser != "firefox";
+            let id = if chrome { CHROME_ID } else { GECKO_ID };
+            let out_name = format!("{browser}-{os}.out");
+            let manifest_name = format!("{browser}-{os}.xml");
+            let mut args = vec![
+                "policy",
+                "render",
+                "p.json",
+                "--browser",
+                browser,
+                "--os",
+                os,
+                "--pin",
+                PINS,
+                "--update-url",
+                UPDATE_URL,
+                "-o",
+                &out_name,
+            ];
+            if chrome {
+                args.extend(["--update-manifest", &manifest_name]);
+            } else {
+                args.extend(["--extension-id", GECKO_ID]);
+            }
+            if browser == "chrome" && os == "linux" {
+                // The pins' own id, given explicitly, is accepted.
+                args.extend(["--extension-id", CHROME_ID]);
+            }
+            let out = orgseal(&d, &args);
+            assert!(out.status.success(), "{browser}/{os}: {}", String::from_utf8_lossy(&out.stderr));
+            let text = std::fs::read_to_string(d.join(&out_name)).unwrap();
+            let (back, settings) = match (browser, os) {
+                ("firefox", _) => {
+                    let v: Value = serde_json::from_str(&text).unwrap();
+                    let policies = v["policies"].as_object().unwrap();
+                    let members: Vec<&String> = policies.keys().collect();
+                    assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}: no more, no less");
+                    (policies["3rdparty"]["Extensions"][id].clone(), policies["ExtensionSettings"].clone())
+                }
+                (_, "linux") => {
+                    let v: Value = serde_json::from_str(&text).unwrap();
+                    let members: Vec<&String> = v.as_object().unwrap().keys().collect();
+                    assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}");
+                    (v["3rdparty"]["extensions"][id].clone(), v["ExtensionSettings"].clone())
+                }
+                (_, "windows") => {
+                    let sections = parse_reg(&text);
+                    assert_eq!(sections.len(), 2, "{browser}/{os}: {text}");
+                    let vendor = match browser {
+                        "chrome" => "Google\\Chrome",
+                        "chromium" => "Chromium",
+                        _ => "Microsoft\\Edge",
+                    };
+                    let browser_key = format!("HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}");
+                    assert_eq!(sections[0].0, format!("{browser_key}\\3rdparty\\extensions\\{id}\\policy"));
+                    assert_eq!(sections[1].0, browser_key);
+                    let members: Vec<&String> = sections[1].1.keys().collect();
+                    assert_eq!(members, ["ExtensionSettings"], "{browser}/{os}");
+                    (Value::Object(sections[0].1.clone()), sections[1].1["ExtensionSettings"].clone())
+                }
+                (_, "macos") => {
+                    let mut all = payloads(&text);
+                    assert_eq!(all.len(), 2, "{browser}/{os}: {text}");
+                    let bundle = match browser {
+                        "chrome" => "com.google.Chrome",
+                        "chromium" => "org.chromium.Chromium",
+                        _ => "com.microsoft.Edge",
+                    };
+                    assert_eq!(all[0]["PayloadType"], format!("{bundle}.extensions.{id}"));
+                    assert_eq!(all[1]["PayloadType"], bundle);
+                    assert_ne!(all[0]["PayloadUUID"], all[1]["PayloadUUID"]);
+                    assert_ne!(all[0]["PayloadIdentifier"], all[1]["PayloadIdentifier"]);
+                    for payload in &mut all {
+                        payload.retain(|k, _| !k.starts_with("Payload"));
+                    }
+                    let members: Vec<&String> = all[1].keys().collect();
+                    assert_eq!(members, ["ExtensionSettings"], "{browser}/{os}");
+                    (Value::Object(all[0].clone()), all[1]["ExtensionSettings"].clone())
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(back, policy, "{browser}/{os} does not read back as the policy");
+            assert_eq!(settings, expected_settings(browser), "{browser}/{os}: ExtensionSettings");
+            if chrome {
+                let xml = std::fs::read_to_string(d.join(&manifest_name)).unwrap();
+                check_update_manifest(&xml, VERSION, "https://it.example/orgseal/orgseal-1.2.3.crx");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(stderr.contains(&format!("host {manifest_name} at {UPDATE_URL}")), "{stderr}");
+            } else {
+                assert!(!d.join(&manifest_name).exists());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn the_package_is_hosted_in_the_update_urls_folder() {
+    let d = dir();
+    write_policy(&d);
+    write_pins(&d, VERSION);
+    let url = "http://10.0.0.5:8080/it/ext/orgseal.xml";
+    let out = orgseal(
+        &d,
+        &[
+            "policy",
+            "render",
+            "p.json",
+            "--browser",
+            "chromium",
+            "--os",
+            "linux",
+            "--pin",
+            PINS,
+            "--update-url",
+            url,
+            "--update-manifest",
+            "u.xml",
+            "-o",
+            "out",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(d.join("out")).unwrap()).unwrap();
+    assert_eq!(v["ExtensionSettings"][CHROME_ID]["update_url"], url);
+    let xml = std::fs::read_to_string(d.join("u.xml")).unwrap();
+    check_update_manifest(&xml, VERSION, "http://10.0.0.5:8080/it/ext/orgseal-1.2.3.crx");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn firefox_allows_unsigned_xpis_only_when_asked() {
+    let d = dir();
+    write_policy(&d);
+    write_pins(&d, VERSION);
+    for (flag, out_name) in [(None, "signed.json"), (Some("--allow-unsigned-xpi"), "unsigned.json")] {
+        let mut args = vec![
+            "policy",
+            "render",
+            "p.json",
+            "--browser",
+            "firefox",
+            "--os",
+            "windows",
+            "--pin",
+            PINS,
+            "--update-url",
+            UPDATE_URL,
+            "--extension-id",
+            GECKO_ID,
+            "-o",
+            out_name,
+        ];
+        args.extend(flag);
+        let out = orgseal(&d, &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(d.join(out_name)).unwrap()).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("https://it.example/orgseal/orgseal-1.2.3.xpi"), "{stderr}");
+        if flag.is_some() {
+            assert_eq!(
+                v["policies"]["Preferences"],
+                json!({ "xpinstall.signatures.required": { "Value": false, "Status": "locked" } })
+            );
+            assert!(stderr.contains("for tests on Firefox ESR only"), "{stderr}");
+        } else {
+            assert!(v["policies"].get("Preferences").is_none(), "{v}");
+            assert!(stderr.contains("signed by Mozilla"), "{stderr}");
+        }
+        assert_eq!(v["policies"]["ExtensionSettings"], expected_settings("firefox"));
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn pin_usage_errors_name_the_problem_and_write_nothing() {
+    let d = dir();
+    write_policy(&d);
+    write_pins(&d, VERSION);
+    write_pins(&d, "1.0-beta");
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        (
+            "chrome",
+            &[
+                "--pin",
+                PINS,
+                "--update-url",
+                UPDATE_URL,
+                "--update-manifest",
+                "u.xml",
+                "--extension-id",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            ],
+            &["--extension-id aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is not the id the pins give", PINS, CHROME_ID],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", UPDATE_URL],
+            &["--pin for chrome needs --update-manifest", "exact version"],
+        ),
+        ("chromium", &["--pin", PINS, "--update-url", UPDATE_URL], &["--pin for chromium needs --update-manifest"]),
+        ("edge", &["--pin", PINS, "--update-url", UPDATE_URL], &["--pin for edge needs --update-manifest"]),
+        (
+            "firefox",
+            &["--pin", PINS, "--update-url", UPDATE_URL, "--extension-id", GECKO_ID, "--update-manifest", "u.xml"],
+            &["--update-manifest is for chrome, chromium and edge"],
+        ),
+        (
+            "firefox",
+            &["--pin", PINS, "--update-url", UPDATE_URL],
+            &["--pin for firefox needs --extension-id", "gecko id"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", UPDATE_URL, "--update-manifest", "u.xml", "--allow-unsigned-xpi"],
+            &["--allow-unsigned-xpi is for --browser firefox only"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "ftp://it.example/orgseal/updates.xml", "--update-manifest", "u.xml"],
+            &["uses the ftp: scheme", "http or https"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "https://it.example/orgseal/", "--update-manifest", "u.xml"],
+            &["ends in a folder", "https://it.example/orgseal/updates.xml"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "https://it.example", "--update-manifest", "u.xml"],
+            &["ends in a folder", "https://it.example/updates.xml"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "it.example/updates.xml", "--update-manifest", "u.xml"],
+            &["is not a URL", "full address"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "https://it.example/updates.xml?v=1", "--update-manifest", "u.xml"],
+            &["has a query or a fragment"],
+        ),
+        (
+            "chrome",
+            &["--pin", PINS, "--update-url", "https://admin:pw@it.example/updates.xml", "--update-manifest", "u.xml"],
+            &["holds a user name or password"],
+        ),
+        ("chrome", &["--pin", PINS, "--update-manifest", "u.xml"], &["--update-url <URL>"]),
+        ("chrome", &["--update-url", UPDATE_URL, "--extension-id", CHROME_ID], &["--pin <PINS>"]),
+        ("firefox", &["--allow-unsigned-xpi", "--extension-id", GECKO_ID], &["--pin <PINS>"]),
+        (
+            "chrome",
+            &["--pin", "pins-1.0-beta.json", "--update-url", UPDATE_URL, "--update-manifest", "u.xml"],
+            &["pins-1.0-beta.json", "\"1.0-beta\" is not a browser extension version"],
+        ),
+        ("chrome", &["--pin", PINS, "--update-url", UPDATE_URL, "--update-manifest", "out"], &["different files"]),
+    ];
+    for (browser, extra, expected) in cases {
+        let mut args = vec!["policy", "render", "p.json", "--browser", browser, "--os", "linux", "-o", "out"];
+        args.extend(*extra);
+        let out = orgseal(&d, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for part in *expected {
+            assert!(stderr.contains(part), "{args:?}: {part:?} not in {stderr}");
+        }
+        assert!(!d.join("out").exists() && !d.join("u.xml").exists(), "{args:?} wrote a file");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn an_existing_update_manifest_is_kept_without_force() {
+    let d = dir();
+    write_policy(&d);
+    write_pins(&d, VERSION);
+    let args = |force: bool| {
+        let mut a = vec![
+            "policy",
+            "render",
+            "p.json",
+            "--browser",
+            "edge",
+            "--os",
+            "macos",
+            "--pin",
+            PINS,
+            "--update-url",
+            UPDATE_URL,
+            "--update-manifest",
+            "u.xml",
+            "-o",
+            "out",
+        ];
+        if force {
+            a.push("--force");
+        }
+        a
+    };
+    std::fs::write(d.join("u.xml"), "old").unwrap();
+    let out = orgseal(&d, &args(false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("u.xml exists: pass --force to overwrite it"));
+    assert_eq!(std::fs::read_to_string(d.join("u.xml")).unwrap(), "old");
+    assert!(!d.join("out").exists(), "the policy was written although the update manifest was refused");
+
+    // An existing policy output stops the update manifest too.
+    std::fs::remove_file(d.join("u.xml")).unwrap();
+    std::fs::write(d.join("out"), "old").unwrap();
+    let out = orgseal(&d, &args(false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("u.xml").exists());
+
+    std::fs::write(d.join("u.xml"), "old").unwrap();
+    let out = orgseal(&d, &args(true));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    check_update_manifest(
+        &std::fs::read_to_string(d.join("u.xml")).unwrap(),
+        VERSION,
+        "https://it.example/orgseal/orgseal-1.2.3.crx",
+    );
+    assert_eq!(payloads(&std::fs::read_to_string(d.join("out")).unwrap()).len(), 2);
     let _ = std::fs::remove_dir_all(&d);
 }
