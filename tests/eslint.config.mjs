@@ -7,6 +7,22 @@ import globals from 'globals';
 
 const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs'];
 
+// tests/tsconfig.json type-checks only the files that ask for it (see there
+// why not all of them): each of the extension's files must.
+const tsCheck = {
+  meta: { type: 'problem', schema: [], messages: { missing: 'The first line must be `// @ts-check` (tests/tsconfig.json).' } },
+  create(context) {
+    return {
+      Program(node) {
+        const first = context.sourceCode.getAllComments()[0];
+        if (first?.type !== 'Line' || first.range[0] !== 0 || first.value.trim() !== '@ts-check') {
+          context.report({ node, loc: { line: 1, column: 0 }, messageId: 'missing' });
+        }
+      },
+    };
+  },
+};
+
 export default [
   // Written by wasm-bindgen at build time (and not committed).
   { ignores: ['extension/wasm/**'] },
@@ -22,6 +38,8 @@ export default [
   {
     files: ['extension/**/*.js'],
     languageOptions: { globals: { ...globals.browser, ...globals.webextensions } },
+    plugins: { orgseal: { rules: { 'ts-check': tsCheck } } },
+    rules: { 'orgseal/ts-check': 'error' },
   },
   // Content scripts are classic scripts, not modules (manifest.json).
   { files: ['extension/content/**/*.js'], languageOptions: { sourceType: 'script' } },

@@ -1,3 +1,4 @@
+// @ts-check
 // OrgSeal background: the only context that holds the org keys.
 //
 // It reads the policy from managed storage, answers each content script with
@@ -12,7 +13,18 @@ const api = globalThis.browser ?? globalThis.chrome;
 const SEALER_URL = api.runtime.getURL('extension/sealer/sealer.html');
 const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 
+/** @typedef {{ origin: string, upload: string[], download: string[], sealNames: boolean }} Site */
+/**
+ * `PolicyState.status()`, or what this file says while there is none to ask.
+ * @typedef {{ state: string, problems?: string[], keys?: { label: string, id: string, encrypt: boolean }[],
+ *   keyLabels?: string[], sites?: Site[], failClosed?: boolean }} PolicyStatus
+ */
+/** @typedef {{ tabId: number, origin: string, claimed: boolean, issued: number }} SealerToken */
+/** @typedef {{ when: number, kind: string, what: string, why: string, size: number | null }} RecentEntry */
+
+/** @type {PolicyState | null} */
 let policy = null; // PolicyState, or null when no policy is installed
+/** @type {PolicyStatus} */
 let status = { state: 'loading' };
 // Sealer tokens live in session storage (memory only, extension contexts only)
 // so that they outlive the service worker being stopped while a page is open.
@@ -20,16 +32,17 @@ let status = { state: 'loading' };
 const TOKEN_TTL_MS = 60000;
 const claiming = new Set(); // tokens being claimed right now (claims are atomic)
 const tokens = {
+  /** @returns {Promise<SealerToken | undefined>} */
   async get(token) {
     const key = `sealer:${token}`;
-    return (await api.storage.session.get(key))[key];
+    return /** @type {SealerToken | undefined} */ ((await api.storage.session.get(key))[key]);
   },
   async set(token, value) {
     await api.storage.session.set({ [`sealer:${token}`]: value });
   },
   // A tab's tokens go with the tab, so the store does not grow for the whole session.
   async dropTab(tabId) {
-    const all = await api.storage.session.get(null);
+    const all = /** @type {Record<string, any>} */ (await api.storage.session.get(null)); // tokens and more
     const stale = Object.keys(all).filter((k) => k.startsWith('sealer:') && all[k]?.tabId === tabId);
     if (stale.length) await api.storage.session.remove(stale);
   },
@@ -41,7 +54,7 @@ const ownDownloads = new Map(); // blob URL → file name we save it under
 const RECENT_KEY = 'recent';
 async function record(kind, what, why = '', size = null) {
   const entry = { when: Date.now(), kind, what, why, size };
-  const list = (await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? [];
+  const list = /** @type {RecentEntry[]} */ ((await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? []);
   list.unshift(entry);
   await api.storage.session.set({ [RECENT_KEY]: list.slice(0, 30) });
 }
@@ -64,21 +77,21 @@ async function loadPolicy() {
     await loadCore();
   } catch (e) {
     policy = null;
-    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
     status = { state: 'broken', problems: [`the OrgSeal core did not load (${e?.message ?? e})`], keys: [], keyLabels: [], sites: known, failClosed: true };
     return;
   }
   policy?.free();
   if (Object.keys(items).length === 0) {
     policy = null;
-    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
     status = known.length
       ? { state: 'missing', problems: ['the OrgSeal policy that protected these sites is gone; ask IT'], keys: [], keyLabels: [], sites: known, failClosed: true }
       : { state: 'none', problems: [], keys: [], keyLabels: [], sites: [], failClosed: false };
   } else {
     policy = PolicyState.fromJson(JSON.stringify(items));
     status = policy.status();
-    const known = (await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? [];
+    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
     if (status.state === 'valid') {
       await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
     } else {
@@ -305,7 +318,7 @@ const handlers = {
     }
     await ready;
     if (!policy || status.state !== 'valid') {
-      const e = new Error('no valid OrgSeal policy is installed, so sealed files cannot be opened');
+      const e = /** @type {Error & { code?: string }} */ (new Error('no valid OrgSeal policy is installed, so sealed files cannot be opened'));
       e.code = 'invalid-policy';
       throw e;
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // OrgSeal content script: runs at document_start in the isolated world of
 // every frame (about:blank, srcdoc and blob: frames included), and acts only
 // where the background says the frame belongs to a site the policy names.
@@ -221,7 +222,11 @@
         for (const [key, action] of held.splice(0)) {
           if (seen.has(key)) continue;
           seen.add(key);
-          action();
+          try {
+            action();
+          } catch (e) {
+            console.warn(`OrgSeal could not replay a held action: ${e?.message ?? e}`);
+          }
         }
       });
   }
@@ -451,7 +456,10 @@
     if (!el) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    held.push([el, () => el.click()]);
+    // SVG elements (<a href>, role=button) have no click(): dispatch one.
+    const replay = () =>
+      el instanceof HTMLElement ? el.click() : el.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, composed: true }));
+    held.push([el, replay]);
   }
 
   // ---- listening, and listening again after document.open() ----

@@ -1,3 +1,4 @@
+// @ts-check
 // OrgSeal page hook: runs in the page's own world (MAIN), at document_start,
 // before any script of the page. It holds no secret and sees no file: it only
 // makes two page shapes visible to the isolated content script, which does all
@@ -23,17 +24,17 @@
   window.addEventListener(
     'orgseal-anchor',
     (event) => {
-      anchor ??= event.relatedTarget;
+      anchor ??= /** @type {MouseEvent} */ (event).relatedTarget; // the content script's MouseEvent
     },
     { once: true, capture: true },
   );
 
   const fileInput = (el) => {
     if (!(el instanceof Element)) return null;
-    if (el.localName === 'input' && el.type === 'file') return el;
+    if (el.localName === 'input' && /** @type {HTMLInputElement} */ (el).type === 'file') return el;
     if (el.localName === 'label') {
-      const control = el.control;
-      if (control?.localName === 'input' && control.type === 'file') return control;
+      const control = /** @type {HTMLLabelElement} */ (el).control;
+      if (control?.localName === 'input' && /** @type {HTMLInputElement} */ (control).type === 'file') return control;
     }
     return null;
   };

@@ -1,3 +1,4 @@
+// @ts-check
 // Byte helpers shared by the extension's own pages and the background.
 // Runtime messaging in Chrome carries JSON only, so bytes cross it as base64.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Opens a sealed (or passes through an unsealed) response body into a Blob.
 // Runs in extension-origin contexts only. The org key never comes here: the
 // background checks the file's prefix and returns this one file's chunk key.
@@ -40,7 +41,9 @@ export async function openStream(stream, { beginOpen, fallbackName }) {
   const need = prefixLength(state.buf.subarray(0, headerLength())); // throws on a bad header
   await fill(it, state, need);
   if (state.buf.length < need) {
-    const e = new Error(`truncated: the file ends at byte ${state.buf.length}, before its header is complete`);
+    const e = /** @type {Error & { code?: string }} */ (
+      new Error(`truncated: the file ends at byte ${state.buf.length}, before its header is complete`)
+    );
     e.code = 'truncated';
     throw e;
   }

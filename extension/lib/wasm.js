@@ -1,3 +1,4 @@
+// @ts-check
 // Loads the OrgSeal core (WebAssembly) once per extension context.
 import init from '../wasm/orgseal_wasm.js';
 

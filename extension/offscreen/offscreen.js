@@ -1,3 +1,4 @@
+// @ts-check
 // Chrome's offscreen document: fetches a download again with the user's
 // cookies, opens it, and hands the background a Blob URL to save.
 // (A service worker cannot make Blob URLs.) Nothing is saved unless the last
@@ -10,7 +11,7 @@ const urls = new Set();
 async function beginOpen(prefix) {
   const res = await api.runtime.sendMessage({ type: 'open-begin', prefix });
   if (!res?.ok) {
-    const e = new Error(res?.error?.message ?? 'the background did not answer');
+    const e = /** @type {Error & { code?: string }} */ (new Error(res?.error?.message ?? 'the background did not answer'));
     e.code = res?.error?.code;
     throw e;
   }
@@ -27,8 +28,8 @@ async function openUrl(url, fallbackName) {
   // page) is never saved under the file's name.
   const type = response.headers.get('content-type') ?? '';
   if (!opened.sealed && /^\s*(text\/html|application\/xhtml\+xml)/i.test(type)) {
-    const e = new Error(
-      `the site answered with a web page (${response.url}), not the file: sign in again and retry; nothing was saved`,
+    const e = /** @type {Error & { code?: string }} */ (
+      new Error(`the site answered with a web page (${response.url}), not the file: sign in again and retry; nothing was saved`)
     );
     e.code = 'not-a-file';
     throw e;

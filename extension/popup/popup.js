@@ -1,3 +1,4 @@
+// @ts-check
 // The popup: what policy is in force, which keys (labels and ids only) and
 // sites, and what was refused recently. Secrets never reach this page.
 const api = globalThis.browser ?? globalThis.chrome;
@@ -110,6 +111,7 @@ function canonicalJson(v) {
 async function buildHash() {
   let text = '';
   for (const rel of await packageFiles()) {
+    /** @type {ArrayBuffer | Uint8Array<ArrayBuffer>} */
     let bytes = await (await fetch(api.runtime.getURL(rel))).arrayBuffer();
     if (rel === 'manifest.json') {
       const manifest = JSON.parse(new TextDecoder().decode(bytes));

@@ -1,3 +1,4 @@
+// @ts-check
 // The hidden sealer frame. Extension origin, so WebAssembly runs here even on
 // pages whose CSP blocks it in content scripts. It takes work only over the
 // MessageChannel its content script opened with a token the background

@@ -1,5 +1,6 @@
 // The auditor's path: the CRX `cargo xtask dist` built is force-installed by
-// policy from an update manifest on 127.0.0.1; the installed copy passes
+// the policy `orgseal policy render --pin` wrote, from the update manifest it
+// wrote, served on 127.0.0.1; the installed copy passes
 // `orgseal audit` against the pins file, the popup shows the pinned build
 // hash, sealing works; a copy with one changed file fails the audit, which
 // names that file.
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, readdir, appendFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { launch, startVendor, validPolicy, sampleFile, forceInstallServer, LAB_JS, MAGIC, servePages, seen, CLI_BIN } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, itDeploys, LAB_JS, MAGIC, servePages, seen, CLI_BIN } from './harness.mjs';
 
 const DIST = process.env.ORGSEAL_DIST_DIR;
 let site, browser, crx, pins, pinsPath;
@@ -20,8 +21,8 @@ before(async () => {
   pinsPath = path.join(DIST, 'orgseal-pins.json');
   pins = JSON.parse(await readFile(pinsPath, 'utf8'));
   site = await startVendor();
-  crx = await forceInstallServer({ crx: path.join(DIST, `orgseal-${pins.version}.crx`), id: pins.crxId, version: pins.version });
-  browser = await launch({ policy: validPolicy([site.origin]), installed: crx });
+  crx = await itDeploys({ distDir: DIST, policy: validPolicy([site.origin]) });
+  browser = await launch({ installed: crx });
   await browser.popupText({ until: /Policy active/ });
 });
 

@@ -154,7 +154,13 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
       policyFile,
       JSON.stringify({ ...(p === undefined ? {} : { '3rdparty': { extensions: { [id]: p } } }), ...force, ...(extraPolicy ?? {}) }, null, 2),
     );
-  if (policy !== undefined || installed) await writePolicy(policy);
+  if (installed?.rendered) {
+    // The file IT deploys, exactly as `orgseal policy render --pin` wrote it;
+    // the test's own setting (reaching the extension) in a second file,
+    // which Chromium merges.
+    await writeFile(policyFile, await readFile(installed.rendered));
+    await writeFile(path.join(etc, 'policies/managed/test.json'), JSON.stringify({ DeveloperToolsAvailability: 1 }));
+  } else if (policy !== undefined || installed) await writePolicy(policy);
   const wrapper = path.join(dir, 'chromium-ns.sh');
   await writeFile(
     wrapper,
@@ -342,11 +348,10 @@ export async function seen(frame, n, timeout = 20000) {
   return frame.evaluate(() => window.__seen);
 }
 
-// Serves a CRX with an update manifest on 127.0.0.1, as IT self-hosts it:
-// the one `cargo xtask dist` made (`given`: {crx: path, id, version}), or
-// else the built extension packed here with a key made for this run.
+// Packs the built extension as a CRX signed with a key made for this run,
+// and serves it with an update manifest on 127.0.0.1, as IT self-hosts it.
 // Resolves to {id, updateUrl, stop()}.
-export async function forceInstallServer(given) {
+export async function forceInstallServer() {
   const { generateKeyPairSync } = await import('node:crypto');
   const { createServer } = await import('node:http');
   const { cp } = await import('node:fs/promises');
@@ -368,8 +373,7 @@ export async function forceInstallServer(given) {
     execFileSync(CHROMIUM, ['--no-sandbox', '--headless=new', `--pack-extension=${ext}`, `--pack-extension-key=${keyFile}`], { stdio: 'ignore' });
     offered = { version, crx: await readFile(`${ext}.crx`) };
   }
-  if (given) offered = { version: given.version, crx: await readFile(given.crx) };
-  else await offer(JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8')).version);
+  await offer(JSON.parse(readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8')).version);
   const server = createServer((req, res) => {
     if (process.env.ORGSEAL_E2E_DEBUG) console.log('# update server:', req.url);
     const origin = `http://127.0.0.1:${server.address().port}`;
@@ -377,7 +381,7 @@ export async function forceInstallServer(given) {
       res.writeHead(200, { 'content-type': 'application/xml' });
       res.end(
         `<?xml version='1.0' encoding='UTF-8'?>\n<gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>\n` +
-          `  <app appid='${given?.id ?? id}'>\n    <updatecheck codebase='${origin}/orgseal-${offered.version}.crx' version='${offered.version}' />\n  </app>\n</gupdate>\n`,
+          `  <app appid='${id}'>\n    <updatecheck codebase='${origin}/orgseal-${offered.version}.crx' version='${offered.version}' />\n  </app>\n</gupdate>\n`,
       );
     } else if (req.url === `/orgseal-${offered.version}.crx`) {
       res.writeHead(200, { 'content-type': 'application/x-chrome-extension' });
@@ -389,8 +393,61 @@ export async function forceInstallServer(given) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
-    id: given?.id ?? id,
+    id,
     updateUrl: `http://127.0.0.1:${server.address().port}/updates.xml`,
+    async stop() {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// A real drag of files from the desktop onto `selector`, through Chromium's
+// input pipeline (CDP Input.dispatchDragEvent gives trusted drag events).
+export async function dropPaths(context, page, selector, paths, at = null) {
+  const box = await page.locator(selector).boundingBox();
+  const x = box.x + (at?.x ?? box.width / 2);
+  const y = box.y + (at?.y ?? box.height / 2);
+  const cdp = await context.newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  await cdp.detach();
+}
+
+// IT's deployment of a `cargo xtask dist` build: the policy rendered by
+// `orgseal policy render --pin` (managed storage + ExtensionSettings) and the
+// update manifest it writes, served with the CRX from a folder on
+// 127.0.0.1. Resolves to {id, rendered, stop()}, to pass as launch()'s
+// `installed`.
+export async function itDeploys({ distDir, policy }) {
+  const { createServer } = await import('node:http');
+  const pins = JSON.parse(await readFile(path.join(distDir, 'orgseal-pins.json'), 'utf8'));
+  const dir = await tempDir('orgseal-it-');
+  const hosted = path.join(dir, 'hosted');
+  await mkdir(hosted);
+  const server = createServer(async (req, res) => {
+    const name = path.basename(new URL(req.url, 'http://x').pathname);
+    try {
+      const body = await readFile(path.join(hosted, name));
+      res.writeHead(200, { 'content-type': name.endsWith('.xml') ? 'application/xml' : 'application/x-chrome-extension' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const updateUrl = `http://127.0.0.1:${server.address().port}/orgseal/updates.xml`;
+  await writeFile(path.join(dir, 'policy.json'), JSON.stringify(policy), { mode: 0o600 });
+  await writeFile(path.join(hosted, `orgseal-${pins.version}.crx`), await readFile(path.join(distDir, `orgseal-${pins.version}.crx`)));
+  const rendered = path.join(dir, 'orgseal.json');
+  execFileSync(CLI_BIN, [
+    'policy', 'render', path.join(dir, 'policy.json'), '--browser', 'chromium', '--os', 'linux',
+    '--pin', path.join(distDir, 'orgseal-pins.json'), '--update-url', updateUrl,
+    '--update-manifest', path.join(hosted, 'updates.xml'), '-o', rendered,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return {
+    id: pins.crxId,
+    rendered,
     async stop() {
       server.close();
       await rm(dir, { recursive: true, force: true });

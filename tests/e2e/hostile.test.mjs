@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, shares32ByteRun, LAB_JS, MAGIC, servePages } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, shares32ByteRun, LAB_JS, MAGIC, servePages, dropPaths } from './harness.mjs';
 
 const OWN = 'PAGE-OWN-BYTES:'; // what the page puts in files it makes itself
 
@@ -122,12 +122,7 @@ test('a hostile page never sees plaintext or a key, and never gets its own bytes
   await page.mouse.click(boxAt.x + 8, boxAt.y + boxAt.height / 2);
 
   // 5. A person drops a file.
-  const box = await page.locator('#zone').boundingBox();
-  const cdp = await browser.context.newCDPSession(page);
-  const data = { items: [], files: [dropped.path], dragOperationsMask: 1 };
-  for (const type of ['dragEnter', 'dragOver', 'drop']) {
-    await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 20, y: box.y + 20, data });
-  }
+  await dropPaths(browser.context, page, '#zone', [dropped.path], { x: 20, y: 20 });
   await page.waitForFunction(() => window.__seen.some((r) => r.via === 'drop' && r.name.startsWith('dropped')));
   await new Promise((r) => setTimeout(r, 1500)); // let polls and late listeners run
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { launch, startVendor, tempDir, validPolicy, shares32ByteRun, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+import { launch, startVendor, tempDir, validPolicy, shares32ByteRun, LAB_JS, MAGIC, servePages, seen, dropPaths } from './harness.mjs';
 
 let site, other, browser, dir;
 const files = {};
@@ -267,29 +267,20 @@ test('a folder input (webkitdirectory): every file sealed', async () => {
   await assertSealed(records, 'folder input', before);
 });
 
-// A real drag from the desktop, through Chromium's input pipeline.
-async function dropPaths(page, selector, paths) {
-  const box = await page.locator(selector).boundingBox();
-  const x = box.x + box.width / 2;
-  const y = box.y + box.height / 2;
-  const cdp = await browser.context.newCDPSession(page);
-  const data = { items: [], files: paths, dragOperationsMask: 1 };
-  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
-  await cdp.detach();
-}
+const dropOn = (page, selector, paths) => dropPaths(browser.context, page, selector, paths);
 
 test('files and a folder dropped on a drop zone, and files dropped on a file input: sealed', async () => {
   const page = browser.page;
   let before = await storedIds();
   await page.goto(`${site.origin}/lab/drop`);
-  await dropPaths(page, '#zone', [files['a.bin'].path, path.join(dir, 'folder')]);
+  await dropOn(page, '#zone', [files['a.bin'].path, path.join(dir, 'folder')]);
   let records = await seen(page, 3);
   assert.deepEqual(records.map((r) => r.name).sort(), ['a.bin', 'one.bin', 'two.bin']);
   await assertSealed(records, 'drop zone', before);
 
   before = await storedIds();
   await page.goto(`${site.origin}/lab/drop`);
-  await dropPaths(page, '#f', [files['c.bin'].path]);
+  await dropOn(page, '#f', [files['c.bin'].path]);
   records = await seen(page, 1);
   assert.equal(records[0].via, 'dropped on input');
   await assertSealed(records, 'drop on a file input', before);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN } from './harness.mjs';
+import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN, dropPaths } from './harness.mjs';
 
 const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
 let plainSite, strictSite, browser, files, filesDir, policy;
@@ -137,25 +137,12 @@ test('a page keeps sealing after the browser stops the idle service worker', asy
   assert.equal(stored.length > second.size, true);
 });
 
-// A real drag of files from the desktop, through Chromium's input pipeline.
-async function dropFiles(page, selector, paths) {
-  const box = await page.locator(selector).boundingBox();
-  const x = box.x + box.width / 2;
-  const y = box.y + box.height / 2;
-  const cdp = await browser.context.newCDPSession(page);
-  const data = { items: [], files: paths, dragOperationsMask: 1 };
-  for (const type of ['dragEnter', 'dragOver', 'drop']) {
-    await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
-  }
-  await cdp.detach();
-}
-
 test('files dropped on the page are sealed before the page sees them', async () => {
   const site = strictSite;
   const page = browser.page;
   await site.open(page);
   const dropped = [files[2], files[4]];
-  await Promise.all([page.waitForEvent('load'), dropFiles(page, '#drop-zone', dropped.map((f) => f.path))]);
+  await Promise.all([page.waitForEvent('load'), dropPaths(browser.context, page, '#drop-zone', dropped.map((f) => f.path))]);
   await page.waitForFunction(() => document.querySelectorAll('#files tbody tr').length >= 2);
   const list = await page.$$eval('#files tbody tr', (rows) =>
     rows.map((r) => ({ id: r.dataset.id, name: r.querySelector('.name').textContent })),

@@ -38,15 +38,38 @@ pub fn chromium() -> Result<()> {
     run("apt-get", &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
 }
 
-/// The browser driver's npm packages (playwright-core, which never downloads a browser).
+/// The npm packages tests/package.json pins: the browser driver
+/// (playwright-core, which never downloads a browser), and ESLint and
+/// TypeScript for the checks of the extension's JavaScript. Installed again
+/// from the lock file whenever one of them is missing or at another version
+/// (a checkout that installed before a package was added or bumped).
 pub fn npm() -> Result<()> {
     if !succeeds("node", &["--version"]) {
         run("apt-get", &["install", "-y", "nodejs", "npm"])?;
     }
-    if root().join("tests/node_modules/playwright-core").exists() {
+    if npm_installed()? {
         return Ok(());
     }
     run("npm", &["ci", "--prefix", "tests", "--no-audit", "--no-fund"])
+}
+
+/// Whether tests/node_modules holds every package tests/package.json names, at its pinned version.
+fn npm_installed() -> Result<bool> {
+    let tests = root().join("tests");
+    let manifest = std::fs::read_to_string(tests.join("package.json")).context("reading tests/package.json")?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).context("parsing tests/package.json")?;
+    for section in ["dependencies", "devDependencies"] {
+        for (name, want) in manifest[section].as_object().into_iter().flatten() {
+            let have = std::fs::read_to_string(tests.join("node_modules").join(name).join("package.json"))
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|installed| installed["version"].as_str().map(str::to_string));
+            if have.as_deref() != want.as_str() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// The S3-compatible server the vendor's S3 test runs against: moto's

@@ -82,6 +82,16 @@ pub fn run(args: &[String]) -> Result<()> {
                 &[("ORGSEAL_REQUIRE_S3", "1"), ("ORGSEAL_MOTO_SERVER", moto)],
             )?;
             step(&mut tally, "cargo", &["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+            // The extension's JavaScript (and the e2e tests'): ESLint, then
+            // TypeScript's type check; tests/eslint.config.mjs and tests/tsconfig.json.
+            let bin = |name: &str| root().join("tests/node_modules/.bin").join(name).to_string_lossy().into_owned();
+            step(
+                &mut tally,
+                &bin("eslint"),
+                &["--config", "tests/eslint.config.mjs", "--max-warnings", "0", "extension", "tests/e2e"],
+                &[],
+            )?;
+            step(&mut tally, &bin("tsc"), &["--project", "tests/tsconfig.json"], &[])?;
         }
         // Release packages from two clean clones of HEAD, compared byte for
         // byte; the first one's CRX and pins serve the audit e2e test.

@@ -1,13 +1,13 @@
 // Types of extension/wasm/orgseal_wasm.js, the module wasm-bindgen writes at
 // build time (with --no-typescript, and not committed), as extension/lib/wasm.js
 // uses it. tsconfig.json's rootDirs lays this folder over the repository, so
-// `../wasm/orgseal_wasm.js` in extension/lib/wasm.js resolves here, whether or
-// not the extension was built. Keep in step with crates/orgseal-wasm.
+// that on a checkout not built yet `../wasm/orgseal_wasm.js` resolves here;
+// once built, TypeScript reads the generated module's own JSDoc instead. Keep
+// in step with crates/orgseal-wasm (the same types as that JSDoc).
 
 /** Opens one file's content chunk by chunk. Output before `finish` succeeds is provisional. */
 export class ContentOpener {
   free(): void;
-  [Symbol.dispose](): void;
   /** An opener for the chunk key `beginOpen` returned. */
   constructor(chunk_key: Uint8Array | number[], content_offset: number, expected_size?: number | null);
   /** Takes content ciphertext; returns the plaintext of completed chunks. */
@@ -19,7 +19,6 @@ export class ContentOpener {
 /** Seals one file's content chunk by chunk. */
 export class ContentSealer {
   free(): void;
-  [Symbol.dispose](): void;
   /** A sealer for the chunk key `beginSeal` returned. */
   constructor(chunk_key: Uint8Array | number[]);
   /** Takes plaintext; returns the sealed chunks it completed. */
@@ -32,7 +31,6 @@ export class ContentSealer {
 export class PolicyState {
   private constructor();
   free(): void;
-  [Symbol.dispose](): void;
   /** Reads a policy from the JSON text of managed storage's contents. */
   static fromJson(text: string): PolicyState;
   /** `{name, type, size, modified, chunkKey, contentOffset, keyId, keyLabel}` of a sealed file's prefix. */
