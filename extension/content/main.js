@@ -462,6 +462,43 @@
     held.push([el, replay]);
   }
 
+  // ---- the file chooser, opened by OrgSeal ----
+  // When a person clicks a file input (or its label, or presses Space on it)
+  // on a protected page, the page's input does not open the chooser: OrgSeal
+  // opens one for an input of its own, which the page never sees, with the
+  // same accept/multiple/folder settings, and hands the page's input only the
+  // sealed files. So the plaintext never sits in an element the page holds,
+  // whatever listeners the page put where (a reused window, an input it takes
+  // out of the document once the chooser is open). Inputs the page clicks from
+  // its own code still open their own chooser; the events above catch those.
+  function onChooserClick(event) {
+    if (!event.isTrusted || ours.has(event) || event.defaultPrevented || config.mode === 'off') return;
+    const first = event.composedPath()[0];
+    let input = isFileInput(first) ? first : null;
+    if (!input && first instanceof Element && shadowOf(first)) {
+      const deep = event.detail === 0 ? deepActiveElement() : deepElementAt(event.clientX, event.clientY);
+      if (isFileInput(deep)) input = deep;
+    }
+    if (!input || input.disabled) return;
+    event.preventDefault();
+    const own = document.createElement('input');
+    own.type = 'file';
+    own.multiple = input.multiple;
+    own.accept = input.accept;
+    own.webkitdirectory = input.webkitdirectory;
+    own.addEventListener('change', () => {
+      const files = [...(own.files ?? [])];
+      if (!files.length) return;
+      watchRoot(input);
+      work(
+        files.map((f) => f.name),
+        () => sealAll(files).then((result) => giveInput(input, input.multiple || input.webkitdirectory ? result : result.slice(0, 1))),
+      );
+    });
+    own.addEventListener('cancel', () => dispatchOurs(input, new Event('cancel', { bubbles: false })));
+    own.click();
+  }
+
   // ---- listening, and listening again after document.open() ----
   let alivePing = false;
   const handlers = {
@@ -470,7 +507,10 @@
     drop: onDrop,
     paste: onPaste,
     submit: onSubmit,
-    click: onClick,
+    click: (e) => {
+      onClick(e);
+      onChooserClick(e);
+    },
     dragstart: (e) => (dragFromPage = e.isTrusted || dragFromPage),
     dragend: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
     pointerdown: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),

@@ -160,3 +160,47 @@ test('a hostile page never sees plaintext or a key, and never gets its own bytes
     for (const plain of [picked, dropped]) assert.ok(!shares32ByteRun(plain.bytes, b.bytes), `plaintext of ${plain.name} stored`);
   }
 });
+
+// Two ways a page can get its listener ahead of OrgSeal's, found in review:
+// a listener on a frame's initial about:blank window, which the browser
+// reuses for the same-origin document that loads next; and an input the page
+// takes out of the document once its chooser is open (its events then reach
+// no window). A person clicks each input and picks a file.
+const AHEAD = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}
+  window.__stolen = [];
+  const keep = (files, via) => { for (const f of files ?? []) f.slice(0, 16).arrayBuffer().then((b) =>
+    window.__stolen.push({ via, name: f.name, head: String.fromCharCode(...new Uint8Array(b)) })); };
+</script></head><body>
+<input type="file" id="d">
+<script>
+  const d = document.getElementById('d');
+  d.addEventListener('click', () => setTimeout(() => d.remove()));
+  for (const type of ['input', 'change']) d.addEventListener(type, () => keep(d.files, 'detached after open ' + type));
+  const f = document.createElement('iframe');
+  f.src = '/lab/inner';
+  f.id = 'inner';
+  document.body.append(f);
+  for (const type of ['input', 'change']) f.contentWindow.addEventListener(type, (e) => keep(e.target.files, 'reused window ' + type), true);
+</script></body></html>`;
+const INNER = `<!doctype html><meta charset="utf-8"><input type="file" id="i" style="width:200px;height:40px">`;
+
+test('a page that gets its listeners ahead of OrgSeal still never sees what a person picks', async () => {
+  await servePages(browser.context, site.origin, { '/lab/ahead': AHEAD, '/lab/inner': INNER });
+  const page = browser.page;
+  const picked = await sampleFile(30000, cleanup, 'ahead');
+  await page.goto(`${site.origin}/lab/ahead`);
+  const frame = page.frames().find((x) => x.url().endsWith('/lab/inner'));
+  await frame.waitForSelector('#i');
+  // The input the page removes once the chooser is open.
+  let [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#d')]);
+  await chooser.setFiles(picked.path);
+  // The input in the frame whose window the page listened on first.
+  [chooser] = await Promise.all([page.waitForEvent('filechooser'), frame.click('#i')]);
+  await chooser.setFiles(picked.path);
+  await new Promise((r) => setTimeout(r, 2000));
+  const stolen = await page.evaluate(() => window.__stolen);
+  const head = picked.bytes.subarray(0, 16).toString('latin1');
+  assert.ok(!stolen.some((r) => r.head === head), `the page saw the plaintext: ${JSON.stringify(stolen.filter((r) => r.head === head).map((r) => r.via))}`);
+  assert.ok(stolen.length >= 2, `the page should have received the sealed files: ${JSON.stringify(stolen)}`);
+  for (const r of stolen) assert.equal(r.head.slice(0, 7), MAGIC, `${r.via} got an unsealed file`);
+});
