@@ -2,37 +2,14 @@
 //! archives (.zip, .xpi, .crx) made here with the zip writer, browser
 //! profile layouts, symbolic links, and a pins file written with -o.
 
+mod common;
+use common::{orgseal, tempdir, text};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const CRX_ID: &str = "pcakpaomgoembdfponndohplljieiokn";
 const GECKO_ID: &str = "orgseal@orgseal.example";
-
-struct Dir(PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir(tag: &str) -> Dir {
-    use std::io::Read;
-    let mut b = [0u8; 6];
-    std::fs::File::open("/dev/urandom").unwrap().read_exact(&mut b).unwrap();
-    let p = std::env::temp_dir()
-        .join(format!("orgseal-audit-{tag}-{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()));
-    std::fs::create_dir_all(&p).unwrap();
-    Dir(p)
-}
-
-fn orgseal(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orgseal")).args(args).current_dir(dir).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// The committed build the snapshot cases pin.
 fn fixture() -> PathBuf {

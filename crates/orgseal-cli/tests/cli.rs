@@ -1,40 +1,10 @@
 //! The `orgseal` binary as a person runs it: exit codes, outputs, and what is
 //! (not) left on disk.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{hex, orgseal, tempdir, text};
 
-struct Dir(PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir(tag: &str) -> Dir {
-    let mut b = [0u8; 6];
-    getrandom_fill(&mut b);
-    let p = std::env::temp_dir().join(format!("orgseal-cli-{tag}-{}", hex(&b)));
-    std::fs::create_dir_all(&p).unwrap();
-    Dir(p)
-}
-
-fn getrandom_fill(b: &mut [u8]) {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom").unwrap().read_exact(b).unwrap();
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn orgseal(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orgseal")).args(args).current_dir(dir).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use std::path::Path;
 
 fn data(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 + i / 13) as u8).collect()
