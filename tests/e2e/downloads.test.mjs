@@ -26,8 +26,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>files</title>
 <button id="assign" onclick="location = '/dl/three'">three</button>
 <button id="open" onclick="window.open('/dl/four')">four</button>
 <a id="expired" download href="/dl/expired">expired</a>
-<button id="both" onclick="document.getElementById('x5').click(); document.getElementById('x6').click()">both</button>
-<a id="x5" download href="/dl/five"></a><a id="x6" download href="/dl/six"></a>`;
+<a id="x5" download href="/dl/five">five</a> <a id="x6" download href="/dl/six">six</a>`;
 
 before(async () => {
   dir = await tempDir('orgseal-downloads-');
@@ -54,7 +53,8 @@ before(async () => {
   const policyFile = path.join(dir, 'policy.json');
   await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
   for (const name of ['one', 'two', 'three', 'four', 'five', 'six']) {
-    const f = await sampleFile(30000 + name.length, cleanup, name);
+    // five and six are big enough that opening them overlaps.
+    const f = await sampleFile((name === 'five' || name === 'six' ? 3 << 20 : 30000) + name.length, cleanup, name);
     const out = path.join(dir, `${name}.orgseal`);
     execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, f.path, '--name', `${name}.bin`, '-o', out]);
     sealed.set(name, await readFile(out));
@@ -73,7 +73,9 @@ after(async () => {
 });
 
 async function expectOpened(name) {
-  const got = await waitForDownload(browser.downloads, name);
+  const got = await waitForDownload(browser.downloads, name).catch(async (e) => {
+    throw new Error(`${e.message}; the popup says: ${await browser.popupText()}`);
+  });
   assert.ok(got.equals(originals.get(name)), `${name}: the saved file is not the original`);
 }
 
@@ -100,7 +102,9 @@ test('downloads the page starts itself (<a download>, location =, window.open) a
 test('two downloads at once both land', async () => {
   const page = browser.page;
   await page.goto(site.origin + '/');
-  await page.click('#both');
+  // Two clicks in quick succession: both are fetched and opened at once.
+  await page.click('#x5', { force: true });
+  await page.click('#x6', { force: true });
   await expectOpened('five.bin');
   await expectOpened('six.bin');
 });
