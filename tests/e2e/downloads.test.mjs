@@ -26,6 +26,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>files</title>
 <button id="assign" onclick="location = '/dl/three'">three</button>
 <button id="open" onclick="window.open('/dl/four')">four</button>
 <a id="expired" download href="/dl/expired">expired</a>
+<a id="legacy" download href="/dl/legacy">legacy</a>
 <a id="x5" download href="/dl/five">five</a> <a id="x6" download href="/dl/six">six</a>`;
 
 before(async () => {
@@ -60,6 +61,10 @@ before(async () => {
     sealed.set(name, await readFile(out));
     originals.set(`${name}.bin`, f.bytes);
   }
+  // A file stored before the rollout: not sealed.
+  const legacy = await sampleFile(20000, cleanup, 'legacy');
+  sealed.set('legacy', legacy.bytes);
+  originals.set('legacy.orgseal', legacy.bytes);
   await Promise.all(cleanup.map((d) => rm(d, { recursive: true, force: true })));
   browser = await launch({ policy });
   await browser.popupText({ until: /Policy active/ });
@@ -119,4 +124,14 @@ test('a login page served in place of the file is never saved, and the popup say
   await new Promise((r) => setTimeout(r, 1000));
   const added = (await readdir(browser.downloads)).filter((n) => !beforeNames.has(n));
   assert.deepEqual(added, [], 'nothing may be saved');
+});
+
+test('a file that is not sealed (stored before the rollout) is saved as the site sent it, and listed as passed', async () => {
+  const page = browser.page;
+  await page.goto(site.origin + '/');
+  await page.click('#legacy');
+  // The name comes from the store's Content-Disposition, the bytes unchanged.
+  await expectOpened('legacy.orgseal');
+  const text = await browser.popupText({ until: /passed: legacy/ });
+  assert.match(text, /passed: legacy\.orgseal \(20000 bytes\): not sealed: saved as the site sent it/);
 });
