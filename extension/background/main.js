@@ -67,39 +67,43 @@ const note = (what, why) => record('refused', what, why).catch(() => {});
 const KNOWN_SITES_KEY = 'knownSites';
 
 async function loadPolicy() {
+  let known = /** @type {Site[]} */ ([]);
+  try {
+    known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
+    await readPolicy(known);
+  } catch (e) {
+    // Whatever failed (the core did not load, storage, the policy reader),
+    // the sites last known stay blocked: never a silent 'off'.
+    policy = null;
+    status = { state: 'broken', problems: [`OrgSeal could not read its policy (${e?.message ?? e})`], keys: [], keyLabels: [], sites: known, failClosed: true };
+  }
+}
+
+async function readPolicy(known) {
   let items;
   try {
     items = (await api.storage.managed.get(null)) ?? {};
   } catch {
     items = {}; // Firefox rejects when no policy exists
   }
-  try {
-    await loadCore();
-  } catch (e) {
-    policy = null;
-    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
-    status = { state: 'broken', problems: [`the OrgSeal core did not load (${e?.message ?? e})`], keys: [], keyLabels: [], sites: known, failClosed: true };
-    return;
-  }
+  await loadCore();
   policy?.free();
+  policy = null;
   if (Object.keys(items).length === 0) {
-    policy = null;
-    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
     status = known.length
       ? { state: 'missing', problems: ['the OrgSeal policy that protected these sites is gone; ask IT'], keys: [], keyLabels: [], sites: known, failClosed: true }
       : { state: 'none', problems: [], keys: [], keyLabels: [], sites: [], failClosed: false };
+    return;
+  }
+  policy = PolicyState.fromJson(JSON.stringify(items));
+  status = policy.status();
+  if (status.state === 'valid') {
+    await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
   } else {
-    policy = PolicyState.fromJson(JSON.stringify(items));
-    status = policy.status();
-    const known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
-    if (status.state === 'valid') {
-      await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
-    } else {
-      // A broken policy does not shrink the protected set: the sites it still
-      // names and the ones the last valid policy named stay blocked.
-      const seen = new Set(status.sites.map((x) => x.origin));
-      status = { ...status, sites: [...status.sites, ...known.filter((x) => !seen.has(x.origin))] };
-    }
+    // A broken policy does not shrink the protected set: the sites it still
+    // names and the ones the last valid policy named stay blocked.
+    const seen = new Set(status.sites.map((x) => x.origin));
+    status = { ...status, sites: [...status.sites, ...known.filter((x) => !seen.has(x.origin))] };
   }
 }
 

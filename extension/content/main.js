@@ -40,7 +40,7 @@
   let config = { mode: 'unknown' }; // 'unknown' | 'off' | 'seal' | 'blocked'
   let configReady = null;
   let busy = 0;
-  let held = [];
+  const held = [];
   let dragFromPage = false;
   let nextId = 1;
 
@@ -241,16 +241,13 @@
   const isFileInput = (el) => el?.localName === 'input' && el.type === 'file';
   const unsealedFiles = (input) => [...(input.files ?? [])].filter((f) => !sealedFiles.has(f));
 
-  // File inputs under `node`, through open and closed shadow roots.
-  function deepFileInputs(node, out = []) {
-    if (isFileInput(node)) out.push(node);
-    const root = node.nodeType === Node.ELEMENT_NODE ? shadowOf(node) : null;
-    for (const scope of root ? [node, root] : [node]) {
-      for (const el of scope.querySelectorAll?.('*') ?? []) {
-        if (isFileInput(el)) out.push(el);
-        const inner = shadowOf(el);
-        if (inner) deepFileInputs(inner, out);
-      }
+  // File inputs in a shadow root, and in the shadow roots nested in it
+  // (open or closed).
+  function deepFileInputs(root, out = []) {
+    for (const el of root.querySelectorAll('*')) {
+      if (isFileInput(el)) out.push(el);
+      const inner = shadowOf(el);
+      if (inner) deepFileInputs(inner, out);
     }
     return out;
   }
@@ -281,9 +278,8 @@
     for (const type of ['input', 'change']) listen(root, type, onFileEvent);
   }
 
-  function dataTransferOf(files, strings = []) {
+  function dataTransferOf(files) {
     const dt = new DataTransfer();
-    for (const [type, value] of strings) dt.setData(type, value);
     for (const f of files) dt.items.add(f);
     return dt;
   }
@@ -426,15 +422,15 @@
     if (!files.length || config.mode === 'off') return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    // Only the files go on: the text flavours of a file copy or an office
-    // copy carry paths, names or the content itself.
-    const strings = [];
+    // Only the files go on (the re-dispatched event carries nothing else):
+    // the text flavours of a file copy or an office copy carry paths, names or
+    // the content itself.
     const target = deepActiveElement() ?? event.composedPath()[0];
     work(
       files.map((f) => f.name),
       async () => {
         const sealed = await sealAll(files);
-        const init = { bubbles: true, cancelable: true, composed: true, clipboardData: dataTransferOf(sealed, strings) };
+        const init = { bubbles: true, cancelable: true, composed: true, clipboardData: dataTransferOf(sealed) };
         dispatchOurs(target, new ClipboardEvent('paste', init));
       },
     );

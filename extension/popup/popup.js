@@ -25,7 +25,7 @@ async function render() {
     valid: `Policy active: new files are sealed with key “${status.keys?.find((k) => k.encrypt)?.label ?? '?'}”.`,
     loading: 'Loading the policy…',
     missing: 'The OrgSeal policy has gone: uploads on the sites it named are blocked until IT restores it.',
-    broken: 'OrgSeal could not start its core: uploads on the configured sites are blocked. Tell IT:',
+    broken: 'OrgSeal could not read its policy: uploads on the sites it last protected are blocked. Tell IT:',
   }[status.state] ?? status.state;
   const problems = document.getElementById('problems');
   problems.replaceChildren(...(status.problems ?? []).map((p) => el('li', p)));

@@ -20,7 +20,13 @@ const CHROMIUM = '/usr/lib/chromium/chromium';
 // The id Chromium gives the extension: from the manifest's public key.
 export function extensionId() {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8'));
-  const hex = createHash('sha256').update(Buffer.from(manifest.key, 'base64')).digest('hex').slice(0, 32);
+  return idOfKey(Buffer.from(manifest.key, 'base64'));
+}
+
+// Chromium's extension id for a public key (DER): the first 32 hex digits of
+// its SHA-256, written with the letters a-p.
+function idOfKey(der) {
+  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
   return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
 }
 
@@ -360,8 +366,7 @@ export async function forceInstallServer() {
   const keyFile = path.join(dir, 'key.pem');
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
-  const id = [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+  const id = idOfKey(der);
   let offered = null; // {version, crx}
   async function offer(version) {
     const ext = path.join(dir, `ext-${version}`);

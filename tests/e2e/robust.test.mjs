@@ -42,7 +42,6 @@ test('a tab opened before the policy arrives is protected once it does; the badg
     // IT pushes the policy while the page stays open.
     await browser.setPolicy(validPolicy([site.origin]));
     await browser.popupText({ until: /Policy active/ });
-    await page.waitForFunction(() => true);
     const deadline = Date.now() + 10000;
     while ((await badgeFor(browser, `${site.origin}/lab/page`)) !== 'ON' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal(await badgeFor(browser, `${site.origin}/lab/page`), 'ON', 'the badge should say the page is protected');
