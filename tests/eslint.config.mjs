@@ -1,11 +1,11 @@
 // ESLint over the extension's code and the end-to-end tests. Run from the
 // repository root, as `cargo xtask test` does:
-//   tests/node_modules/.bin/eslint --config tests/eslint.config.mjs extension tests/e2e
+//   tests/node_modules/.bin/eslint --config tests/eslint.config.mjs extension tests/e2e tests/unit
 // (with --config, the patterns below are taken from the working directory).
 import js from '@eslint/js';
 import globals from 'globals';
 
-const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs'];
+const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs', 'tests/unit/**/*.mjs'];
 
 // tests/tsconfig.json type-checks only the files that ask for it (see there
 // why not all of them): each of the extension's files must.
@@ -49,4 +49,5 @@ export default [
     // and worker.evaluate run in a page or in the extension's service worker.
     languageOptions: { globals: { ...globals.node, ...globals.browser, chrome: 'readonly' } },
   },
+  { files: ['tests/unit/**/*.mjs'], languageOptions: { globals: globals.node } },
 ];

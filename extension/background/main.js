@@ -6,8 +6,9 @@
 // frames and offscreen document, and intercepts downloads from configured
 // download endpoints. Every message type has one handler, which checks who
 // sent it (by the browser-supplied sender, never by what the message claims).
-import { loadCore, PolicyState } from '../lib/wasm.js';
+import { loadCore, PolicyState, safeFileName } from '../lib/wasm.js';
 import { toBase64, fromBase64 } from '../lib/bytes.js';
+import { MSG, CodedError, ask, serve, fromExtensionPage, fromContentScript } from '../lib/messages.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const SEALER_URL = api.runtime.getURL('extension/sealer/sealer.html');
@@ -111,7 +112,7 @@ async function readPolicy(known) {
 // at once in tabs already open), and sets each tab's badge.
 async function broadcast() {
   for (const tab of (await api.tabs?.query({})) ?? []) {
-    api.tabs.sendMessage(tab.id, { type: 'policy-changed' }).catch(() => {});
+    api.tabs.sendMessage(tab.id, { type: MSG.policyChanged }).catch(() => {});
   }
 }
 
@@ -208,10 +209,6 @@ function randomSealedName() {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('') + '.orgseal';
 }
 
-const fromExtensionPage = (sender, path) =>
-  sender.id === api.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(api.runtime.getURL(path));
-const fromContentScript = (sender) => Boolean(sender.tab) && sender.id === api.runtime.id && !sender.url?.startsWith(api.runtime.getURL(''));
-
 function modeFor(sender) {
   const site = siteOfSender(sender);
   if (!site) return { mode: 'off' };
@@ -228,7 +225,7 @@ function modeFor(sender) {
 
 const handlers = {
   // Popup: status for display. Never holds secrets.
-  async status(_msg, sender) {
+  async [MSG.status](_msg, sender) {
     if (!fromExtensionPage(sender, 'extension/popup/')) throw new Error('status is for the popup');
     await ready.catch(() => {});
     const recent = (await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? [];
@@ -245,7 +242,7 @@ const handlers = {
   },
 
   // Content script: what to do in this frame.
-  async 'site-config'(_msg, sender) {
+  async [MSG.siteConfig](_msg, sender) {
     if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');
     await ready.catch(() => {});
     const { mode, reason, sealerUrl } = modeFor(sender);
@@ -254,7 +251,7 @@ const handlers = {
   },
 
   // Content script: a one-time token for the sealer frame it is about to open.
-  async 'sealer-token'(_msg, sender) {
+  async [MSG.sealerToken](_msg, sender) {
     if (!fromContentScript(sender)) throw new Error('sealer-token is for content scripts');
     await ready.catch(() => {});
     const { mode, site } = modeFor(sender);
@@ -265,20 +262,20 @@ const handlers = {
   },
 
   // Content script: a refusal it showed, for the popup.
-  async refused(msg, sender) {
+  async [MSG.refused](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('refused is for content scripts');
     await record('refused', `upload on ${new URL(sender.url).origin}`, String(msg.why ?? '').slice(0, 500));
   },
 
   // Content script: files it handed to the page sealed, for the popup.
-  async sealed(msg, sender) {
+  async [MSG.sealed](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('sealed is for content scripts');
     const count = Number.isSafeInteger(msg.count) ? msg.count : 0;
     await record('sealed', `${count} file${count === 1 ? '' : 's'} on ${new URL(sender.url).origin}`, '', msg.bytes);
   },
 
   // Sealer frame: prove it was opened by our content script in this tab.
-  async 'sealer-claim'(msg, sender) {
+  async [MSG.sealerClaim](msg, sender) {
     if (claiming.has(msg.token)) throw new Error('token already used');
     claiming.add(msg.token);
     try {
@@ -293,7 +290,7 @@ const handlers = {
   },
 
   // Sealer frame: header, sealed metadata and the chunk key for one file.
-  async 'seal-begin'(msg, sender) {
+  async [MSG.sealBegin](msg, sender) {
     const t = await checkToken(msg, sender);
     if (!t.claimed) throw new Error('sealer not claimed');
     if (typeof msg.name !== 'string' || typeof msg.mime !== 'string' || !Number.isSafeInteger(msg.size) || msg.size < 0) {
@@ -316,15 +313,13 @@ const handlers = {
   },
 
   // Offscreen document: check a sealed file's prefix, hand back its chunk key.
-  async 'open-begin'(msg, sender) {
+  async [MSG.openBegin](msg, sender) {
     if (!fromExtensionPage(sender, OFFSCREEN_PATH) || typeof msg.prefix !== 'string') {
       throw new Error('open-begin is for the offscreen document');
     }
     await ready;
     if (!policy || status.state !== 'valid') {
-      const e = /** @type {Error & { code?: string }} */ (new Error('no valid OrgSeal policy is installed, so sealed files cannot be opened'));
-      e.code = 'invalid-policy';
-      throw e;
+      throw new CodedError('invalid-policy', 'no valid OrgSeal policy is installed, so sealed files cannot be opened');
     }
     const o = policy.beginOpen(fromBase64(msg.prefix));
     return { ...o, chunkKey: toBase64(o.chunkKey) };
@@ -339,16 +334,7 @@ async function checkToken(msg, sender) {
   return t;
 }
 
-api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (!msg || typeof msg.type !== 'string' || msg.target === 'offscreen') return false;
-  const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : null;
-  if (!handler) return false;
-  handler(msg, sender).then(
-    (value) => sendResponse({ ok: true, value }),
-    (e) => sendResponse({ ok: false, error: { code: e?.code ?? 'error', message: String(e?.message ?? e) } }),
-  );
-  return true;
-});
+api.runtime.onMessage.addListener(serve(handlers));
 
 // ---- the guard: uploads that carry a file the extension did not seal ----
 // Works only where the browser lets the extension block requests: Chrome
@@ -393,15 +379,6 @@ try {
 }
 
 // ---- downloads ----
-
-function sanitizeName(name) {
-  const clean = String(name)
-    // eslint-disable-next-line no-control-regex -- control characters are what this removes
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
-    .replace(/^[.\s]+/, '')
-    .slice(0, 200);
-  return clean || 'download';
-}
 
 // Whether a download is from a configured download endpoint: the address the
 // page asked for, or, after redirects (a presigned object-store URL), the
@@ -449,7 +426,7 @@ if (api.downloads?.onDeterminingFilename) {
     api.downloads.search({ id: delta.id }).then(([item]) => {
       if (item && ownDownloads.has(item.url)) {
         ownDownloads.delete(item.url);
-        api.runtime.sendMessage({ target: 'offscreen', type: 'revoke', url: item.url }).catch(() => {});
+        api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: item.url }).catch(() => {});
       }
     });
   });
@@ -475,18 +452,40 @@ function ensureOffscreen() {
   return offscreenReady;
 }
 
+// The unsealed-download rule (docs/POLICY.md §7.4). A response from a
+// configured download endpoint that is not an OrgSeal file (the core says
+// `not-orgseal`) was stored before the rollout, or by someone without OrgSeal:
+// it is saved exactly as the site sent it and listed as *passed*. A web page in
+// its place (a login form after the session expired, an error page) is never
+// saved under the file's name.
+const WEB_PAGE = /^\s*(text\/html|application\/xhtml\+xml)/i;
+function unsealedDownloadRefusal(contentType, url) {
+  if (!WEB_PAGE.test(contentType)) return null;
+  return new CodedError('not-a-file', `the site answered with a web page (${url}), not the file: sign in again and retry; nothing was saved`);
+}
+
 async function openDownload(url, browserName) {
   await ensureOffscreen();
   const fallback = (browserName || '').split(/[\\/]/).pop() || 'download';
-  const res = await api.runtime.sendMessage({ target: 'offscreen', type: 'open-url', url, fallbackName: fallback });
-  if (!res?.ok) {
-    note(`download of ${fallback}`, res?.error?.message ?? 'the offscreen document did not answer');
+  let opened;
+  try {
+    opened = await ask({ target: 'offscreen', type: MSG.openUrl, url });
+  } catch (e) {
+    note(`download of ${fallback}`, e.message);
     return;
   }
-  const name = sanitizeName(res.value.name);
-  const how = res.value.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
-  console.info(`OrgSeal ${how} ${name} (${res.value.size} bytes) in ${res.value.ms} ms`);
-  await record(res.value.sealed ? 'opened' : 'passed', name, res.value.sealed ? '' : 'not sealed: saved as the site sent it', res.value.size);
-  ownDownloads.set(res.value.blobUrl, name);
-  await api.downloads.download({ url: res.value.blobUrl, conflictAction: 'uniquify' });
+  const refusal = opened.sealed ? null : unsealedDownloadRefusal(opened.contentType, opened.finalUrl);
+  if (refusal) {
+    api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: opened.blobUrl }).catch(() => {});
+    note(`download of ${fallback}`, refusal.message);
+    return;
+  }
+  // One rule, the core's, for every name saved: the sealed name, or the
+  // browser's name for an unsealed file.
+  const name = safeFileName(opened.sealed ? opened.name : fallback);
+  const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
+  console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
+  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size);
+  ownDownloads.set(opened.blobUrl, name);
+  await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify' });
 }

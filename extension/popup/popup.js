@@ -1,6 +1,8 @@
 // @ts-check
 // The popup: what policy is in force, which keys (labels and ids only) and
 // sites, and what was refused recently. Secrets never reach this page.
+import { MSG, ask } from '../lib/messages.js';
+
 const api = globalThis.browser ?? globalThis.chrome;
 
 function el(tag, text, attrs = {}) {
@@ -11,12 +13,14 @@ function el(tag, text, attrs = {}) {
 }
 
 async function render() {
-  const res = await api.runtime.sendMessage({ type: 'status' });
-  if (!res?.ok) {
-    document.getElementById('state').textContent = `OrgSeal is not running: ${res?.error?.message ?? 'no answer'}`;
+  let answer;
+  try {
+    answer = await ask({ type: MSG.status });
+  } catch (e) {
+    document.getElementById('state').textContent = `OrgSeal is not running: ${e.message}`;
     return;
   }
-  const { status, recent, version, extensionId, installType, guard } = res.value;
+  const { status, recent, version, extensionId, installType, guard } = answer;
   const state = document.getElementById('state');
   state.className = status.state;
   state.textContent = {

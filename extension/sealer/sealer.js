@@ -5,19 +5,12 @@
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
 import { loadCore, ContentSealer } from '../lib/wasm.js';
 import { BlobSink, pieces, fromBase64 } from '../lib/bytes.js';
-
-const api = globalThis.browser ?? globalThis.chrome;
-
-async function ask(msg) {
-  const res = await api.runtime.sendMessage(msg);
-  if (!res?.ok) throw new Error(res?.error?.message ?? 'the OrgSeal background did not answer');
-  return res.value;
-}
+import { MSG, ask } from '../lib/messages.js';
 
 async function seal(token, file, progress) {
   await loadCore();
   const begin = await ask({
-    type: 'seal-begin',
+    type: MSG.sealBegin,
     token,
     name: file.name,
     mime: file.type,
@@ -58,7 +51,7 @@ window.addEventListener('message', async (event) => {
   const port = event.ports[0];
   const token = String(event.data.token);
   try {
-    await ask({ type: 'sealer-claim', token });
+    await ask({ type: MSG.sealerClaim, token });
     claimed = true;
     await loadCore();
   } catch (e) {

@@ -93,27 +93,3 @@ fn write_atomically_with(
     temp.keep = true;
     Ok(())
 }
-
-/// The sealed name made safe as a single file name in the output folder.
-pub fn safe_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last.chars().map(|c| if c.is_control() { '_' } else { c }).collect();
-    match clean.trim() {
-        "" | "." | ".." => "opened-file".to_string(),
-        _ => clean,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_name;
-
-    #[test]
-    fn sealed_names_cannot_escape_the_folder() {
-        assert_eq!(safe_name("../../etc/passwd"), "passwd");
-        assert_eq!(safe_name("C:\\Users\\x\\report.pdf"), "report.pdf");
-        assert_eq!(safe_name(".."), "opened-file");
-        assert_eq!(safe_name("a\nb.txt"), "a_b.txt");
-        assert_eq!(safe_name("Résumé.pdf"), "Résumé.pdf");
-    }
-}

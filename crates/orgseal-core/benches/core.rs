@@ -8,7 +8,8 @@
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use criterion::{Criterion, Throughput};
-use orgseal_core::header::{ContentOpener, Header, content_sealer};
+use orgseal_core::file::{ContentOpener, content_sealer};
+use orgseal_core::header::Header;
 use orgseal_core::{KeyRing, Metadata, OrgKey, begin_open, begin_seal};
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -3,9 +3,12 @@
 //! header at most).
 
 use crate::error::Error;
-use crate::header::{ContentOpener, HEADER_LEN, Header, Metadata, OpenStart, begin_open, begin_seal, content_sealer};
+use crate::file::{ContentOpener, Metadata, OpenStart, begin_open, begin_seal, content_sealer};
+use crate::header::{HEADER_LEN, Header};
 use crate::keyring::{KeyRing, OrgKey};
-use std::io::{Read, Write};
+use crate::layout::{ContentLayout, open_chunk};
+use crate::primitives::CHUNK_LEN;
+use std::io::{Read, Seek, SeekFrom, Write};
 
 /// Bytes read or written per step.
 const STEP: usize = 64 * 1024;
@@ -20,6 +23,24 @@ pub enum StreamError {
     /// Reading the input or writing the output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A byte range asked of [`open_range`] lies outside the plaintext.
+    #[error("the range {first}-{last} is outside the file: {}", holds(*plaintext_len))]
+    OutOfRange {
+        /// First byte asked for.
+        first: u64,
+        /// Last byte asked for (inclusive).
+        last: u64,
+        /// Plaintext bytes the file holds.
+        plaintext_len: u64,
+    },
+}
+
+fn holds(len: u64) -> String {
+    match len {
+        0 => "it is empty".to_string(),
+        1 => "it holds 1 byte, offset 0".to_string(),
+        n => format!("it holds {n} bytes, offsets 0-{}", n - 1),
+    }
 }
 
 /// Seals everything `input` yields into `output`. Returns the plaintext length.
@@ -88,6 +109,54 @@ pub fn open<R: Read, W: Write>(ring: &KeyRing, mut input: R, mut output: W) -> R
     out.clear();
     opener.finish(&mut out)?;
     output.write_all(&out)?;
+    output.flush()?;
+    Ok(start.metadata)
+}
+
+/// Opens plaintext bytes `first..=last` of a sealed file, reading only the
+/// prefix and the chunks that hold them (docs/FORMAT.md §6), into `output`.
+///
+/// The reading rules are the whole-file reader's: the metadata's `size`, when
+/// present, must match the length the file's size implies, and the final
+/// chunk is opened first, because it authenticates the length: a cut or
+/// extended file is refused even when the range lies in its first chunk.
+/// Nothing reaches `output` until those checks and the range check pass.
+pub fn open_range<R: Read + Seek, W: Write>(
+    ring: &KeyRing,
+    mut input: R,
+    first: u64,
+    last: u64,
+    mut output: W,
+) -> Result<Metadata, StreamError> {
+    let len = input.seek(SeekFrom::End(0))?;
+    input.seek(SeekFrom::Start(0))?;
+    let (start, _) = read_prefix(ring, &mut input)?;
+    let layout = ContentLayout::new(start.content_offset, len)?;
+    if let Some(size) = start.metadata.size
+        && size != layout.plaintext_len
+    {
+        return Err(Error::SizeMismatch { expected: size, actual: layout.plaintext_len }.into());
+    }
+    let mut read_chunk = |k: u64| -> Result<Vec<u8>, StreamError> {
+        let (offset, chunk_len) = layout.chunk(k);
+        let mut sealed = vec![0u8; chunk_len];
+        input.seek(SeekFrom::Start(offset))?;
+        input.read_exact(&mut sealed)?;
+        Ok(open_chunk(&start.content_key, &layout, k, &sealed)?)
+    };
+    read_chunk(layout.chunks - 1)?;
+    let out_of_range = StreamError::OutOfRange { first, last, plaintext_len: layout.plaintext_len };
+    let Some(end) = last.checked_add(1).filter(|&e| first <= last && e <= layout.plaintext_len) else {
+        return Err(out_of_range);
+    };
+    let (a, b) = layout.chunks_for(first, end).ok_or(out_of_range)?;
+    for k in a..=b {
+        let plain = read_chunk(k)?;
+        let chunk_start = k * CHUNK_LEN as u64;
+        let from = first.saturating_sub(chunk_start) as usize;
+        let to = (end - chunk_start).min(plain.len() as u64) as usize;
+        output.write_all(&plain[from..to])?;
+    }
     output.flush()?;
     Ok(start.metadata)
 }

@@ -1,7 +1,8 @@
 //! The OrgSeal v1 file around Cobblestone: round trips at the chunk
 //! boundaries, streaming in odd read sizes, tampering and every header rule.
 
-use orgseal_core::header::{ContentOpener, HEADER_LEN, Header, content_sealer};
+use orgseal_core::file::{ContentOpener, content_sealer};
+use orgseal_core::header::{HEADER_LEN, Header};
 use orgseal_core::stream::sealed_message_len;
 use orgseal_core::{Error, KeyRing, Metadata, OrgKey, begin_open, begin_seal, open_bytes, seal_bytes};
 
@@ -159,7 +160,7 @@ fn io_adapters_round_trip_and_refuse_damage() {
 
 #[test]
 fn any_chunk_opens_on_its_own_and_ranges_map_to_chunks() {
-    use orgseal_core::header::{ContentLayout, open_chunk};
+    use orgseal_core::layout::{ContentLayout, open_chunk};
     let ring = ring();
     for n in [0usize, 1, 16383, 16384, 16385, 3 * 16384 + 5] {
         let pt = data(n);
@@ -192,6 +193,55 @@ fn any_chunk_opens_on_its_own_and_ranges_map_to_chunks() {
             assert!(ContentLayout::new(start.content_offset, cut).is_err());
         }
     }
+}
+
+#[test]
+fn open_range_gives_exactly_the_bytes_asked_for_and_applies_every_reading_rule() {
+    use orgseal_core::io::{StreamError, open_range};
+    use std::io::Cursor;
+    let ring = ring();
+    let range = |file: &[u8], a: u64, b: u64| {
+        let mut out = Vec::new();
+        open_range(&ring, Cursor::new(file), a, b, &mut out).map(|_| out)
+    };
+    for n in [1usize, 16383, 16384, 16385, 3 * 16384 + 5] {
+        let pt = data(n);
+        let sealed = seal_bytes(ring.encrypt_key(), &meta("r", Some(n as u64)), &pt).unwrap();
+        let last = n as u64 - 1;
+        for (a, b) in
+            [(0, 0), (0, last), (last, last), (last / 2, last), (16383.min(last), last), (1.min(last), 16384.min(last))]
+        {
+            assert_eq!(range(&sealed, a, b).unwrap(), pt[a as usize..=b as usize], "{a}-{b} of {n}");
+        }
+        // Past the end: a range error naming the size, nothing written.
+        let mut out = Vec::new();
+        let e = open_range(&ring, Cursor::new(&sealed), 0, n as u64, &mut out).unwrap_err();
+        assert!(matches!(e, StreamError::OutOfRange { plaintext_len, .. } if plaintext_len == n as u64), "{e}");
+        assert!(out.is_empty());
+        // The final chunk is checked first: a damaged last byte refuses even a
+        // range in the first chunk, before anything is written.
+        let mut bad = sealed.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        let mut out = Vec::new();
+        let e = open_range(&ring, Cursor::new(&bad), 0, 0, &mut out).unwrap_err();
+        assert!(matches!(&e, StreamError::Refused(e) if e.code() == "damaged"), "{e}");
+        assert!(out.is_empty());
+        // A file cut after its first full chunk is refused as cut.
+        if n > 16384 {
+            let start = begin_open(&ring, &sealed).unwrap();
+            let cut = &sealed[..start.content_offset as usize + 16400];
+            let e = range(cut, 0, 0).unwrap_err();
+            assert!(matches!(&e, StreamError::Refused(e) if e.code() == "truncated"), "{e}");
+        }
+    }
+    // The metadata's size must match the length the file implies.
+    // (seal_bytes writes what it is given, so a wrong size can be sealed.)
+    let sealed = seal_bytes(ring.encrypt_key(), &meta("r", Some(5)), &data(4)).unwrap();
+    let e = range(&sealed, 0, 0).unwrap_err();
+    assert!(matches!(&e, StreamError::Refused(e) if e.code() == "size-mismatch"), "{e}");
+    // An empty file has no range at all.
+    let empty = seal_bytes(ring.encrypt_key(), &meta("r", Some(0)), &[]).unwrap();
+    assert!(matches!(range(&empty, 0, 0).unwrap_err(), StreamError::OutOfRange { plaintext_len: 0, .. }));
 }
 
 /// Writes the fuzzer's seed corpus (valid files under the fuzz target's fixed

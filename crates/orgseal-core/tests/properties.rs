@@ -2,9 +2,8 @@
 //! the input into pieces, every path through the core gives the plaintext
 //! back, and all paths agree byte for byte.
 
-use orgseal_core::header::{
-    ContentLayout, ContentOpener, begin_open, begin_seal, content_sealer, open_bytes, open_chunk, seal_bytes,
-};
+use orgseal_core::file::{ContentOpener, begin_open, begin_seal, content_sealer, open_bytes, seal_bytes};
+use orgseal_core::layout::{ContentLayout, open_chunk};
 use orgseal_core::primitives::CHUNK_LEN;
 use orgseal_core::{KeyRing, Metadata, OrgKey};
 use proptest::prelude::*;

@@ -5,7 +5,8 @@
 //! `ORGSEAL_WRITE_VECTORS=1 cargo test -p orgseal-core --test vectors` rewrites
 //! them (new salts, same meaning).
 
-use orgseal_core::header::{CONTENT_CONTEXT, HEADER_LEN, Header, META_CONTEXT};
+use orgseal_core::file::{CONTENT_CONTEXT, META_CONTEXT};
+use orgseal_core::header::{HEADER_LEN, Header};
 use orgseal_core::stream::{begin_message, seal_message};
 use orgseal_core::{KeyRing, Metadata, OrgKey, open_bytes, seal_bytes};
 use serde_json::{Value, json};

@@ -2,11 +2,21 @@
 //! an HttpOnly, SameSite=Lax cookie (Secure when the site is served over
 //! https), and a per-session CSRF token every state-changing request must
 //! carry (form field `_csrf`, or header `X-CSRF-Token` for scripts).
+//!
+//! Also the request extractors that give handlers their signed-in user
+//! (`PageUser`, `ApiUser`, `CsrfUser`) and the `_csrf`-only form.
 
 use crate::db::{Db, SessionUser, now_ms};
+use crate::error::{AppError, forbidden_csrf};
+use crate::{App, Shared};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -86,4 +96,62 @@ pub async fn end_session(db: &Db, jar: CookieJar) -> sqlx::Result<CookieJar> {
         db.delete_session(&hash_token(c.value())).await?;
     }
     Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
+}
+
+/// The signed-in user of a page: without a session, the page redirects to
+/// the login form.
+pub(crate) struct PageUser(pub(crate) SessionUser);
+
+/// The signed-in user of an API call: without a session, 401.
+pub(crate) struct ApiUser(pub(crate) SessionUser);
+
+/// An [`ApiUser`] whose state-changing call carries the session's CSRF token
+/// in the `X-CSRF-Token` header: otherwise 403.
+pub(crate) struct CsrfUser(pub(crate) SessionUser);
+
+async fn session_user(parts: &Parts, app: &App) -> Result<Option<SessionUser>, AppError> {
+    Ok(current_user(&app.db, &CookieJar::from_headers(&parts.headers)).await?)
+}
+
+impl FromRequestParts<Shared> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
+        match session_user(parts, app).await {
+            Ok(Some(user)) => Ok(PageUser(user)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+impl FromRequestParts<Shared> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, AppError> {
+        session_user(parts, app)
+            .await?
+            .map(ApiUser)
+            .ok_or_else(|| AppError(StatusCode::UNAUTHORIZED, "not signed in: sign in at /login".into()))
+    }
+}
+
+impl FromRequestParts<Shared> for CsrfUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, AppError> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, app).await?;
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !same_token(sent, &user.csrf) {
+            return Err(forbidden_csrf());
+        }
+        Ok(CsrfUser(user))
+    }
+}
+
+/// A form whose only field is the session's CSRF token (delete, log out).
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    pub(crate) csrf: String,
 }

@@ -10,7 +10,10 @@
 //   which only ever see one file's chunk key.
 #![forbid(unsafe_code)]
 
-use orgseal_core::header::{self, ContentOpener as CoreOpener, ContentSealer as CoreSealer, HEADER_LEN, Header};
+pub mod codes;
+
+use orgseal_core::file::{self as header, ContentOpener as CoreOpener, ContentSealer as CoreSealer};
+use orgseal_core::header::{HEADER_LEN, Header};
 use orgseal_core::policy::{self, Report};
 use orgseal_core::stream::ChunkKey;
 use orgseal_core::{Error, Metadata};
@@ -20,6 +23,36 @@ use wasm_bindgen::prelude::*;
 /// The stable code a JS caller switches on.
 pub fn error_code(e: &Error) -> &'static str {
     e.code()
+}
+
+/// Runs when the module is instantiated: a panic (a bug, never a refusal)
+/// is written to the console with its message and place, instead of only
+/// "unreachable executed". Panic messages in this crate and the core never
+/// hold key material.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = format!("OrgSeal core panicked (a bug; please report it): {info}");
+        web_sys_console_error(&text);
+    }));
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn web_sys_console_error(text: &str);
+}
+
+/// A byte count or time from JS as a whole number, or a `bad-argument` error.
+fn whole(value: f64, what: &str) -> Result<u64, JsValue> {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // 2^53 - 1
+    if (0.0..=MAX_SAFE).contains(&value) && value.fract() == 0.0 {
+        Ok(value as u64)
+    } else {
+        Err(js_error(codes::BAD_ARGUMENT, &format!("{what} must be a whole number from 0 to 2^53-1, not {value}")))
+    }
 }
 
 fn js_error(code: &str, message: &str) -> JsValue {
@@ -33,7 +66,8 @@ fn core_error(e: Error) -> JsValue {
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| js_error("internal", &e.to_string()))
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(codes::INTERNAL, &e.to_string()))
 }
 
 #[derive(Serialize)]
@@ -141,7 +175,9 @@ impl PolicyState {
     pub fn begin_seal(&self, name: String, mime: String, size: f64, modified: Option<f64>) -> Result<JsValue, JsValue> {
         let p = self.valid()?;
         let key = p.ring.encrypt_key();
-        let meta = Metadata { name, mime, size: Some(size as u64), modified: modified.map(|m| m as i64) };
+        let size = whole(size, "size")?;
+        let modified = modified.map(|m| whole(m, "modified")).transpose()?.map(|m| m.min(i64::MAX as u64) as i64);
+        let meta = Metadata { name, mime, size: Some(size), modified };
         let start = header::begin_seal(key, &meta).map_err(core_error)?;
         let obj = js_sys::Object::new();
         set(&obj, "prefix", &js_sys::Uint8Array::from(&start.prefix[..]).into());
@@ -175,7 +211,7 @@ impl PolicyState {
     fn valid(&self) -> Result<&orgseal_core::Policy, JsValue> {
         self.report.policy.as_ref().ok_or_else(|| {
             js_error(
-                "invalid-policy",
+                codes::INVALID_POLICY,
                 "the OrgSeal policy is invalid: nothing can be sealed or opened until IT fixes it",
             )
         })
@@ -203,6 +239,13 @@ pub fn prefix_length(first: &[u8]) -> Result<usize, JsValue> {
     Header::parse(first).map(|h| h.prefix_len()).map_err(core_error)
 }
 
+/// A sealed (or server-given) name as one safe file name: the core's rule
+/// (docs/FORMAT.md §5), the same the `orgseal` CLI applies.
+#[wasm_bindgen(js_name = safeFileName)]
+pub fn safe_file_name(name: &str) -> String {
+    orgseal_core::safe_file_name(name)
+}
+
 /// Seals one file's content chunk by chunk.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -218,7 +261,7 @@ impl ContentSealer {
 
     /// Takes plaintext; returns the sealed chunks it completed.
     pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
-        let sealer = self.0.as_mut().ok_or_else(|| js_error("finished", "sealer already finished"))?;
+        let sealer = self.0.as_mut().ok_or_else(|| js_error(codes::FINISHED, "sealer already finished"))?;
         let mut out = Vec::with_capacity(data.len() + 64);
         sealer.push(data, &mut out).map_err(core_error)?;
         Ok(out)
@@ -226,7 +269,7 @@ impl ContentSealer {
 
     /// Returns the final chunk.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        let sealer = self.0.take().ok_or_else(|| js_error("finished", "sealer already finished"))?;
+        let sealer = self.0.take().ok_or_else(|| js_error(codes::FINISHED, "sealer already finished"))?;
         let mut out = Vec::new();
         sealer.finish(&mut out).map_err(core_error)?;
         Ok(out)
@@ -245,12 +288,14 @@ impl ContentOpener {
     #[wasm_bindgen(constructor)]
     pub fn new(chunk_key: &[u8], content_offset: f64, expected_size: Option<f64>) -> Result<ContentOpener, JsValue> {
         let key = ChunkKey::from_bytes(chunk_key).map_err(core_error)?;
-        Ok(ContentOpener(Some(CoreOpener::from_parts(key, content_offset as u64, expected_size.map(|s| s as u64)))))
+        let content_offset = whole(content_offset, "contentOffset")?;
+        let expected_size = expected_size.map(|s| whole(s, "size")).transpose()?;
+        Ok(ContentOpener(Some(CoreOpener::from_parts(key, content_offset, expected_size))))
     }
 
     /// Takes content ciphertext; returns the plaintext of completed chunks.
     pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
-        let opener = self.0.as_mut().ok_or_else(|| js_error("finished", "opener already finished"))?;
+        let opener = self.0.as_mut().ok_or_else(|| js_error(codes::FINISHED, "opener already finished"))?;
         let mut out = Vec::with_capacity(data.len());
         opener.push(data, &mut out).map_err(core_error)?;
         Ok(out)
@@ -258,7 +303,7 @@ impl ContentOpener {
 
     /// Opens the final chunk; fails on truncation or a size mismatch.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        let opener = self.0.take().ok_or_else(|| js_error("finished", "opener already finished"))?;
+        let opener = self.0.take().ok_or_else(|| js_error(codes::FINISHED, "opener already finished"))?;
         let mut out = Vec::new();
         opener.finish(&mut out).map_err(core_error)?;
         Ok(out)
@@ -269,12 +314,36 @@ impl ContentOpener {
 mod tests {
     use super::*;
 
+    /// Every code a caller can see is listed in docs/FORMAT.md §8, so that
+    /// the documented list and the code cannot drift apart.
     #[test]
-    fn codes_are_stable() {
+    fn every_code_is_documented() {
+        let format = include_str!("../../../docs/FORMAT.md");
+        let core = [
+            Error::NotOrgSeal,
+            Error::UnsupportedVersion { version: 2 },
+            Error::MetaLenOutOfRange { len: 0 },
+            Error::ShortFile { expected: 1, actual: 0 },
+            Error::UnknownKey { key_id: "00".into() },
+            Error::CommitmentMismatch { part: "content", offset: 0 },
+            Error::Damaged { offset: 1, chunk: 0 },
+            Error::Truncated { offset: 1 },
+            Error::SizeMismatch { expected: 1, actual: 2 },
+            Error::BadMetadata { reason: String::new() },
+            Error::MetadataTooLong { len: 16384 },
+            Error::TooLong,
+            Error::InvalidKeySize { len: 1 },
+        ];
+        for code in core.iter().map(error_code).chain(codes::FACE_CODES.iter().copied()) {
+            assert!(format.contains(&format!("| `{code}` |")), "{code} is not in docs/FORMAT.md §8");
+        }
         assert_eq!(error_code(&Error::NotOrgSeal), "not-orgseal");
-        assert_eq!(error_code(&Error::UnknownKey { key_id: "00".into() }), "unknown-key");
-        assert_eq!(error_code(&Error::Damaged { offset: 1, chunk: 0 }), "damaged");
-        assert_eq!(error_code(&Error::Truncated { offset: 1 }), "truncated");
-        assert_eq!(error_code(&Error::SizeMismatch { expected: 1, actual: 2 }), "size-mismatch");
+        assert_eq!(error_code(&Error::ShortFile { expected: 1, actual: 0 }), "short-file");
+    }
+
+    #[test]
+    fn numbers_from_js_must_be_whole_byte_counts() {
+        assert_eq!(whole(0.0, "size").ok(), Some(0));
+        assert_eq!(whole(9_007_199_254_740_991.0, "size").ok(), Some(9_007_199_254_740_991));
     }
 }

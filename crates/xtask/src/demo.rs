@@ -4,23 +4,14 @@
 //! /etc is never touched. With no display, the same round trip runs headless
 //! and the demo prints what happened.
 
+use crate::vendor::start_vendor;
 use crate::{build, root, setup};
 use anyhow::{Context, Result, bail};
 use orgseal_core::OrgKey;
 use orgseal_core::policy::{KeyEntry, PolicyDocument, SiteEntry};
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-struct Vendor(Child);
-
-impl Drop for Vendor {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::{Command, Stdio};
 
 /// The demo site's account.
 const DEMO_USER: &str = "demo";
@@ -43,24 +34,6 @@ fn add_demo_user(data: &Path) -> Result<String> {
         bail!("orgseal-vendor user add failed");
     }
     Ok(password)
-}
-
-fn start_vendor(data: &Path) -> Result<(Vendor, String)> {
-    let bin = root().join("target/debug/orgseal-vendor");
-    let mut child = Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting orgseal-vendor")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-    let vendor = Vendor(child);
-    let origin = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
-    if !origin.starts_with("http://127.0.0.1:") {
-        bail!("orgseal-vendor did not report its address (it printed {line:?})");
-    }
-    Ok((vendor, origin))
 }
 
 /// The demo policy: one fresh key, the demo site's endpoints.
@@ -108,7 +81,7 @@ pub fn run(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&work)?;
     let data = work.join("vendor-data");
     let password = add_demo_user(&data)?;
-    let (_vendor, origin) = start_vendor(&data)?;
+    let (_vendor, origin) = start_vendor(&root.join("target/debug/orgseal-vendor"), &data, &[], &[])?;
     println!("vendor site: {origin}/ (stores files in {})", data.display());
     println!("sign in as user \"{DEMO_USER}\" with password {password} (made for this demo run)");
     let policy = demo_policy(&origin);
@@ -148,7 +121,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "--disable-background-networking".into(),
             format!("{origin}/"),
         ];
-        if nix_is_root() {
+        if running_as_root() {
             chromium.insert(1, "--no-sandbox".into());
         }
         let log = work.join("chromium.log");
@@ -169,7 +142,7 @@ pub fn run(args: &[String]) -> Result<()> {
     result
 }
 
-fn nix_is_root() -> bool {
+fn running_as_root() -> bool {
     crate::output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
 }
 

@@ -5,27 +5,19 @@
 //! fails, or a download has the wrong length or a wrong byte among those it
 //! samples (one in 4099, so that checking does not slow the client).
 
+use crate::vendor::{KillOnDrop, start_vendor};
 use crate::{root, setup};
 use anyhow::{Context, Result, bail};
 use futures_util::StreamExt;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const CLIENTS: usize = 32;
 const FILE: usize = 64 << 20;
 const PIECE: usize = 256 << 10;
 const PASSWORD: &str = "load test password";
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Byte `i` of client `c`'s file: cheap to make and to check, different per client.
 fn byte(c: usize, i: usize) -> u8 {
@@ -34,24 +26,6 @@ fn byte(c: usize, i: usize) -> u8 {
 
 fn piece(c: usize, start: usize, len: usize) -> Vec<u8> {
     (start..start + len).map(|i| byte(c, i)).collect()
-}
-
-fn start_server(bin: &Path, data: &Path, args: &[&str], env: &[(&str, String)]) -> Result<(Killed, String)> {
-    let mut child = Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting orgseal-vendor")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-    let base = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
-    if !base.starts_with("http://127.0.0.1:") {
-        bail!("orgseal-vendor did not start: {line:?}");
-    }
-    Ok((Killed(child), base))
 }
 
 fn peak_rss_mib(pid: u32) -> Result<f64> {
@@ -162,7 +136,7 @@ async fn run_one(bin: &Path, work: &Path, args: &[&str], env: &[(&str, String)])
     if !add.wait()?.success() {
         bail!("user add failed");
     }
-    let (server, base) = start_server(bin, &data, args, env)?;
+    let (server, base) = start_vendor(bin, &data, args, env)?;
     let (client, csrf) = login(&base).await?;
     let total = (CLIENTS * FILE) as f64;
 
@@ -222,7 +196,7 @@ pub fn run() -> Result<()> {
         };
 
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let moto = Killed(
+        let moto = KillOnDrop(
             Command::new(&moto_bin)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdout(Stdio::null())

@@ -15,6 +15,7 @@ mod dist;
 mod load;
 mod setup;
 mod test;
+mod vendor;
 
 use anyhow::{Result, bail};
 use std::path::PathBuf;

@@ -88,7 +88,7 @@ pub fn run(args: &[String]) -> Result<()> {
             step(
                 &mut tally,
                 &bin("eslint"),
-                &["--config", "tests/eslint.config.mjs", "--max-warnings", "0", "extension", "tests/e2e"],
+                &["--config", "tests/eslint.config.mjs", "--max-warnings", "0", "extension", "tests/e2e", "tests/unit"],
                 &[],
             )?;
             step(&mut tally, &bin("tsc"), &["--project", "tests/tsconfig.json"], &[])?;
@@ -99,6 +99,8 @@ pub fn run(args: &[String]) -> Result<()> {
         let dist_out = dist::check_reproducible()?;
         eprintln!("reproducible release packages checked in {:.1} s", dist_started.elapsed().as_secs_f64());
         build::extension()?;
+        // The built WASM face against the committed vector files.
+        step(&mut tally, "node", &["--test", "tests/unit/"], &[])?;
         step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"], &[])?;
         let e2e_started = std::time::Instant::now();
         let dist_out = dist_out.to_str().unwrap_or_default();

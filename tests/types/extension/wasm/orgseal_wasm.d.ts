@@ -49,6 +49,8 @@ export class PolicyState {
 export function headerLength(): number;
 /** From the first 28 bytes: how many bytes `beginOpen` needs; throws `not-orgseal` for a file that is not sealed. */
 export function prefixLength(first: Uint8Array | number[]): number;
+/** The core's safe-file-name rule (docs/FORMAT.md §5). */
+export function safeFileName(name: string): string;
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 export type InitOutput = WebAssembly.Exports;

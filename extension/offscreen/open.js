@@ -1,11 +1,12 @@
 // @ts-check
-// Opens a sealed (or passes through an unsealed) response body into a Blob.
-// Runs in extension-origin contexts only. The org key never comes here: the
+// Opens a sealed response body into a Blob, or hands back an unsealed one
+// unchanged for the background to decide on (the unsealed-download rule).
+// Runs in the offscreen document only. The org key never comes here: the
 // background checks the file's prefix and returns this one file's chunk key.
-import { loadCore, ContentOpener, headerLength, prefixLength } from './wasm.js';
-import { BlobSink, pieces, toBase64, fromBase64 } from './bytes.js';
-
-const MAGIC = [0x4f, 0x72, 0x67, 0x53, 0x65, 0x61, 0x6c]; // "OrgSeal"
+// Every reading rule (what is an OrgSeal file, how long its prefix is, when it
+// is cut short) is the core's; this file only moves bytes.
+import { loadCore, ContentOpener, headerLength, prefixLength } from '../lib/wasm.js';
+import { BlobSink, pieces, toBase64, fromBase64 } from '../lib/bytes.js';
 
 // Pulls bytes from an async iterator until `buf` holds at least n bytes.
 async function fill(it, state, n) {
@@ -24,29 +25,36 @@ function concat(a, b) {
   return out;
 }
 
+/**
+ * The core's answer for the first bytes: the prefix length of an OrgSeal
+ * file, or null for bytes that are not one (`not-orgseal`). A file that
+ * starts like one but is damaged throws with the core's code.
+ * @param {Uint8Array} first
+ */
+function sealedPrefixLength(first) {
+  try {
+    return prefixLength(first);
+  } catch (e) {
+    if (e?.code === 'not-orgseal') return null;
+    throw e;
+  }
+}
+
 // `beginOpen(prefixBase64)` asks the key holder; resolves to its answer or throws.
-export async function openStream(stream, { beginOpen, fallbackName }) {
+export async function openStream(stream, { beginOpen }) {
   await loadCore();
   const it = pieces(stream);
   const state = { buf: new Uint8Array(0), done: false };
   await fill(it, state, headerLength());
-  const sealed = state.buf.length >= MAGIC.length && MAGIC.every((b, i) => state.buf[i] === b);
-  if (!sealed) {
-    // Not sealed (stored before the rollout): passes through unchanged.
+  const need = sealedPrefixLength(state.buf.subarray(0, headerLength()));
+  if (need === null) {
     const sink = new BlobSink();
     sink.push(state.buf);
     for await (const p of it) sink.push(p);
-    return { sealed: false, name: fallbackName, blob: sink.finish() };
+    return { sealed: false, blob: sink.finish() };
   }
-  const need = prefixLength(state.buf.subarray(0, headerLength())); // throws on a bad header
   await fill(it, state, need);
-  if (state.buf.length < need) {
-    const e = /** @type {Error & { code?: string }} */ (
-      new Error(`truncated: the file ends at byte ${state.buf.length}, before its header is complete`)
-    );
-    e.code = 'truncated';
-    throw e;
-  }
+  // A prefix cut short is refused by the core (`short-file`).
   const info = await beginOpen(toBase64(state.buf.subarray(0, need)));
   const opener = new ContentOpener(fromBase64(info.chunkKey), info.contentOffset, info.size ?? undefined);
   const sink = new BlobSink(info.type || 'application/octet-stream');
