@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { launch, tempDir, waitForDownload, shares32ByteRun } from './harness.mjs';
+import { launch, tempDir, waitForDownload, shares32ByteRun, submitAndLoad } from './harness.mjs';
 
 const origin = process.env.ORGSEAL_DEMO_ORIGIN;
 const dataDir = process.env.ORGSEAL_DEMO_DATA;
@@ -32,7 +32,7 @@ try {
   console.log(`signed in to the site as ${process.env.ORGSEAL_DEMO_USER}`);
   const t0 = Date.now();
   await page.setInputFiles('#form-file', path.join(dir, name));
-  await Promise.all([page.waitForURL(origin + '/'), page.click('#form-submit')]);
+  await submitAndLoad(page, () => page.click('#form-submit'));
   const id = await page.locator('#files tbody tr').last().getAttribute('data-id');
   console.log(`uploaded ${name} (${bytes.length} bytes) through the page's form in ${Date.now() - t0} ms`);
   for (const l of logs.filter((l) => l.startsWith('OrgSeal'))) console.log(`  ${l}`);

@@ -137,6 +137,36 @@ export async function startVendor({ csp, requireSealed = false } = {}) {
   };
 }
 
+// Clicks something that posts a form and waits until the page the server
+// answers with has loaded. (waitForURL alone returns at once when the page is
+// already at that address, as the file list is before and after an upload,
+// and the next step then races the navigation.)
+export async function submitAndLoad(page, click) {
+  const landed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
+  await click();
+  await landed;
+  await page.waitForLoadState('load');
+}
+
+// The managed policy for extension `id`, as IT deploys it: written by
+// `orgseal policy render --browser chromium --os linux`, the one renderer.
+// Only a policy the CLI refuses to render (exit 1: the invalid-policy tests,
+// standing for a file IT edited by hand) is wrapped here, the same way.
+async function managedPolicy(p, id, dir) {
+  if (p === undefined) return {};
+  const source = path.join(dir, `policy-${randomBytes(6).toString('hex')}.json`);
+  await writeFile(source, JSON.stringify(p), { mode: 0o600 });
+  try {
+    const args = ['policy', 'render', source, '--browser', 'chromium', '--os', 'linux', '--extension-id', id];
+    return JSON.parse(execFileSync(CLI_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8'));
+  } catch (e) {
+    if (e?.status !== 1) throw e;
+    return { '3rdparty': { extensions: { [id]: p } } };
+  } finally {
+    await rm(source, { force: true });
+  }
+}
+
 // Launches Chromium with the unpacked extension and (if given) a managed policy
 // for it. Resolves to {context, downloads, popup(), close()}.
 //
@@ -155,11 +185,8 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
         DeveloperToolsAvailability: 1,
       }
     : {};
-  const writePolicy = (p) =>
-    writeFile(
-      policyFile,
-      JSON.stringify({ ...(p === undefined ? {} : { '3rdparty': { extensions: { [id]: p } } }), ...force, ...(extraPolicy ?? {}) }, null, 2),
-    );
+  const writePolicy = async (p) =>
+    writeFile(policyFile, JSON.stringify({ ...(await managedPolicy(p, id, dir)), ...force, ...(extraPolicy ?? {}) }, null, 2));
   if (installed?.rendered) {
     // The file IT deploys, exactly as `orgseal policy render --pin` wrote it;
     // the test's own setting (reaching the extension) in a second file,

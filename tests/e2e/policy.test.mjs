@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, newSecret, sampleFile, validPolicy } from './harness.mjs';
+import { launch, startVendor, newSecret, sampleFile, validPolicy, submitAndLoad } from './harness.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -44,7 +44,7 @@ test('no policy installed: uploads go through unchanged and the popup says so', 
     const page = browser.page;
     await site.open(page);
     await page.setInputFiles('#form-file', file.path);
-    await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+    await submitAndLoad(page, () => page.click('#form-submit'));
     await page.waitForSelector('#files tbody tr');
     const blobs = await site.blobs();
     assert.equal(blobs.length, 1);
@@ -75,7 +75,7 @@ test('a policy with a malformed key: nothing is uploaded from the file input, th
     const file = await sampleFile(1000, dirs);
     await site.open(browser.page);
     await browser.page.setInputFiles('#form-file', file.path);
-    await Promise.all([browser.page.waitForURL(site.origin + '/'), browser.page.click('#form-submit')]);
+    await submitAndLoad(browser.page, () => browser.page.click('#form-submit'));
     // Script upload.
     await pickIsRefused(browser, site, /policy is not usable/);
   } finally {

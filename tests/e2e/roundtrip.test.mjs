@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN, dropPaths } from './harness.mjs';
+import { launch, startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN, dropPaths, submitAndLoad } from './harness.mjs';
 
 const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
 let plainSite, strictSite, browser, files, filesDir, policy;
@@ -42,7 +42,7 @@ async function upload(page, site, file, how) {
   const before = await ids();
   if (how === 'form') {
     await page.setInputFiles('#form-file', file.path);
-    await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+    await submitAndLoad(page, () => page.click('#form-submit'));
   } else {
     await page.setInputFiles('#fetch-file', file.path);
     await Promise.all([page.waitForEvent('load'), page.click('#fetch-upload')]);
@@ -129,7 +129,7 @@ test('a page keeps sealing after the browser stops the idle service worker', asy
   await page.setInputFiles('#form-file', second.path);
   const ids = () => page.$$eval('#files tbody tr', (rows) => rows.map((r) => r.dataset.id));
   const before = await ids();
-  await Promise.all([page.waitForURL(site.origin + '/'), page.click('#form-submit')]);
+  await submitAndLoad(page, () => page.click('#form-submit'));
   const added = (await ids()).filter((id) => !before.includes(id));
   assert.equal(added.length, 1, 'the form upload should store one file');
   const stored = await site.blob(added[0]);

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, submitAndLoad } from './harness.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -31,7 +31,7 @@ test('--require-sealed: the sealed upload is stored, and deleting it through the
     const blobs = await site.blobs();
     assert.equal(blobs.length, 1);
     assert.equal(blobs[0].bytes.subarray(0, 7).toString('latin1'), 'OrgSeal');
-    await Promise.all([page.waitForURL(site.origin + '/'), row.first().locator('button.delete').click()]);
+    await submitAndLoad(page, () => row.first().locator('button.delete').click());
     assert.equal(await page.locator('#files tbody tr').count(), 0);
     assert.equal((await site.blobs()).length, 0, 'the blob is gone from the store');
   } finally {

@@ -75,7 +75,7 @@ pub fn run(args: &[String]) -> Result<()> {
         || (std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none());
     setup::all()?;
     let extension = build::extension()?;
-    crate::run("cargo", &["build", "--package", "orgseal-vendor"])?;
+    crate::run("cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"])?;
     let root = root();
     let work = std::env::temp_dir().join(format!("orgseal-demo-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
@@ -105,8 +105,18 @@ pub fn run(args: &[String]) -> Result<()> {
         let etc = work.join("etc-chromium");
         std::fs::create_dir_all(etc.join("policies/managed"))?;
         let id = extension_id(&root)?;
-        let managed = serde_json::json!({ "3rdparty": { "extensions": { id: policy } } });
-        write_private(&etc.join("policies/managed/orgseal.json"), &serde_json::to_string_pretty(&managed)?)?;
+        // The file IT deploys, written by the one renderer: `orgseal policy render`.
+        let managed = etc.join("policies/managed/orgseal.json");
+        let orgseal = root.join("target/debug/orgseal");
+        let status = Command::new(&orgseal)
+            .args(["policy", "render"])
+            .arg(&policy_file)
+            .args(["--browser", "chromium", "--os", "linux", "--extension-id", &id, "--output"])
+            .arg(&managed)
+            .status()?;
+        if !status.success() {
+            bail!("`orgseal policy render` refused the demo policy ({status})");
+        }
         println!(
             "Try it: pick a file in either upload control, then click Download; the site only ever holds sealed bytes."
         );
