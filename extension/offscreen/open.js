@@ -1,12 +1,13 @@
 // @ts-check
 // Opens a sealed response body into a Blob, or hands back an unsealed one
 // unchanged for the background to decide on (the unsealed-download rule).
-// Runs in the offscreen document only. The org key never comes here: the
+// Runs in the offscreen document only; the AES-GCM work is WebCrypto's (bulk/gcm.js). The org key never comes here: the
 // background checks the file's prefix and returns this one file's chunk key.
 // Every reading rule (what is an OrgSeal file, how long its prefix is, when it
 // is cut short) is the core's; this file only moves bytes.
-import { loadCore, ContentOpener, headerLength, prefixLength } from '../lib/wasm.js';
+import { loadCore, OpenPlan, headerLength, prefixLength } from '../lib/wasm.js';
 import { BlobSink, pieces, toBase64, fromBase64 } from '../lib/bytes.js';
+import { importChunkKey, openPieces } from '../bulk/gcm.js';
 
 // Pulls bytes from an async iterator until `buf` holds at least n bytes.
 async function fill(it, state, n) {
@@ -56,14 +57,17 @@ export async function openStream(stream, { beginOpen }) {
   await fill(it, state, need);
   // A prefix cut short is refused by the core (`short-file`).
   const info = await beginOpen(toBase64(state.buf.subarray(0, need)));
-  const opener = new ContentOpener(fromBase64(info.chunkKey), info.contentOffset, info.size ?? undefined);
+  const chunkKey = fromBase64(info.chunkKey);
+  const plan = new OpenPlan(chunkKey, info.contentOffset, info.size ?? undefined);
+  chunkKey.fill(0);
+  const raw = plan.aesKey();
+  const key = await importChunkKey(raw);
+  raw.fill(0);
   const sink = new BlobSink(info.type || 'application/octet-stream');
   try {
-    sink.push(opener.push(state.buf.subarray(need)));
-    for await (const p of it) sink.push(opener.push(p));
-    sink.push(opener.finish());
+    await openPieces(it, plan, key, sink, state.buf.subarray(need));
   } finally {
-    opener.free?.();
+    plan.free();
   }
   return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob: sink.finish() };
 }

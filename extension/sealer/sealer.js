@@ -3,9 +3,10 @@
 // pages whose CSP blocks it in content scripts. It takes work only over the
 // MessageChannel its content script opened with a token the background
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
-import { loadCore, ContentSealer } from '../lib/wasm.js';
-import { BlobSink, pieces, fromBase64 } from '../lib/bytes.js';
+import { loadCore, SealPlan } from '../lib/wasm.js';
+import { BlobSink, fromBase64 } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
+import { importChunkKey, sealBlob } from '../bulk/gcm.js';
 
 async function seal(token, file, progress) {
   await loadCore();
@@ -17,25 +18,25 @@ async function seal(token, file, progress) {
     size: file.size,
     modified: file.lastModified,
   });
-  const sealer = new ContentSealer(fromBase64(begin.chunkKey));
+  const chunkKey = fromBase64(begin.chunkKey);
+  const plan = new SealPlan(chunkKey, file.size);
+  chunkKey.fill(0);
+  const raw = plan.aesKey();
+  const key = await importChunkKey(raw);
+  raw.fill(0);
   const sink = new BlobSink();
-  let read = 0;
+  let reported = 0;
   try {
     sink.push(fromBase64(begin.prefix));
-    let reported = 0;
-    for await (const piece of pieces(file.stream())) {
-      read += piece.length;
-      sink.push(sealer.push(piece));
-      if (read - reported >= 4 << 20) {
-        reported = read;
-        progress(read);
+    await sealBlob(file, plan, key, sink, (done) => {
+      if (done - reported >= 4 << 20) {
+        reported = done;
+        progress(done);
       }
-    }
-    sink.push(sealer.finish());
+    });
   } finally {
-    sealer.free?.();
+    plan.free();
   }
-  if (read !== file.size) throw new Error(`the file changed while it was being sealed (${read} of ${file.size} bytes)`);
   // With sealed names the site learns nothing of the original: not even its
   // modification time (that travels inside the sealed metadata).
   const lastModified = begin.hideName ? Date.now() : file.lastModified;

@@ -1,9 +1,14 @@
-//! Random access: where each content chunk of a sealed file of known length
-//! lies, and opening one chunk on its own (docs/FORMAT.md §6).
+//! Where each content chunk lies (docs/FORMAT.md §6): for random access in a
+//! sealed file of known length, for sealing a plaintext of known length, and,
+//! from byte counts alone, for opening a stream of unknown length
+//! ([`OpenCounter`]). These are what a caller that runs AES-GCM elsewhere
+//! (WebCrypto in the browser) follows: the core decides which bytes form chunk
+//! `k`, its nonce ([`ChunkKey::nonce`]) and every refusal; the caller only runs
+//! the AES-GCM calls.
 
 use crate::error::Error;
 use crate::primitives::{CHUNK_LEN, SEALED_CHUNK_LEN, TAG_LEN};
-use crate::stream::{ChunkAead, ChunkKey};
+use crate::stream::{ChunkAead, ChunkKey, MAX_CHUNKS};
 
 /// Where the content chunks of a file of known length lie, for random access.
 ///
@@ -38,6 +43,22 @@ impl ContentLayout {
         })
     }
 
+    /// The layout of the content of a plaintext of `plaintext_len` bytes, to
+    /// seal it: `⌊n / 16384⌋ + 1` chunks, the last short (possibly empty).
+    pub fn for_plaintext(content_offset: u64, plaintext_len: u64) -> Result<Self, Error> {
+        let chunks = plaintext_len / CHUNK_LEN as u64 + 1;
+        if chunks > MAX_CHUNKS {
+            return Err(Error::TooLong);
+        }
+        Ok(ContentLayout { content_offset, chunks, plaintext_len })
+    }
+
+    /// Plaintext bytes `start..end` that chunk `k` seals.
+    pub fn plain_range(&self, k: u64) -> (u64, u64) {
+        let start = (k * CHUNK_LEN as u64).min(self.plaintext_len);
+        (start, (start + CHUNK_LEN as u64).min(self.plaintext_len))
+    }
+
     /// File offset and sealed length of chunk `k`.
     pub fn chunk(&self, k: u64) -> (u64, usize) {
         let offset = self.content_offset + k * SEALED_CHUNK_LEN as u64;
@@ -66,4 +87,85 @@ pub fn open_chunk(key: &ChunkKey, layout: &ContentLayout, k: u64, sealed: &[u8])
     let mut out = Vec::with_capacity(len);
     key.native().open_chunk(&key.nonce(k), sealed, &mut out).map_err(|_| Error::Damaged { offset, chunk: k })?;
     Ok(out)
+}
+
+/// The reading rule of a content message, from byte counts alone, for a reader
+/// that receives sealed bytes as a stream and runs AES-GCM itself: a full
+/// sealed chunk (16400 bytes) may be opened only once at least one more byte
+/// follows it (only then is it known not to be the last); at the end, what is
+/// left is the final chunk and must be 16 to 16399 bytes. It also checks the
+/// metadata's `size` against the plaintext the chunks hold, and makes the
+/// refusal for a chunk whose tag does not verify. The native [`crate::stream::Decryptor`]
+/// follows the same rule over the bytes themselves.
+#[derive(Debug, Clone)]
+pub struct OpenCounter {
+    content_offset: u64,
+    expected_size: Option<u64>,
+    /// Chunks released so far (all full, none final).
+    released: u64,
+    /// Sealed bytes received and not yet released.
+    pending: u64,
+}
+
+impl OpenCounter {
+    /// A counter for content starting at file offset `content_offset`, whose
+    /// metadata announced `expected_size` plaintext bytes (if it did).
+    pub fn new(content_offset: u64, expected_size: Option<u64>) -> Self {
+        Self { content_offset, expected_size, released: 0, pending: 0 }
+    }
+
+    /// `n` more sealed bytes arrived. Returns the chunk indexes that may now be
+    /// opened, each a full chunk of 16400 bytes, in order.
+    pub fn push(&mut self, n: u64) -> Result<std::ops::Range<u64>, Error> {
+        self.pending += n;
+        let sealed = SEALED_CHUNK_LEN as u64;
+        let ready = if self.pending > sealed { (self.pending - 1) / sealed } else { 0 };
+        let first = self.released;
+        if first + ready >= MAX_CHUNKS {
+            return Err(Error::TooLong);
+        }
+        self.released += ready;
+        self.pending -= ready * sealed;
+        Ok(first..self.released)
+    }
+
+    /// After the chunks [`OpenCounter::push`] released were opened: refuses
+    /// (`size-mismatch`) once they hold more plaintext than the metadata's
+    /// `size`. (Tags first, then the size, as the native reader does.)
+    pub fn check_released(&self) -> Result<(), Error> {
+        let opened = self.released * CHUNK_LEN as u64;
+        match self.expected_size {
+            Some(expected) if opened > expected => Err(Error::SizeMismatch { expected, actual: opened }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The stream ended. Returns the final chunk's index and sealed length, or
+    /// refuses a stream that ends in a full chunk or in less than a tag
+    /// (`truncated`).
+    pub fn finish(&self) -> Result<(u64, usize), Error> {
+        if self.pending == SEALED_CHUNK_LEN as u64 || self.pending < TAG_LEN as u64 {
+            return Err(Error::Truncated { offset: self.chunk_offset(self.released) + self.pending });
+        }
+        Ok((self.released, self.pending as usize))
+    }
+
+    /// After the final chunk opened: the plaintext length, or `size-mismatch`
+    /// when it differs from the metadata's `size`.
+    pub fn check_finished(&self) -> Result<u64, Error> {
+        let total = self.released * CHUNK_LEN as u64 + self.pending.saturating_sub(TAG_LEN as u64);
+        match self.expected_size {
+            Some(expected) if expected != total => Err(Error::SizeMismatch { expected, actual: total }),
+            _ => Ok(total),
+        }
+    }
+
+    /// The refusal for chunk `k`, whose tag did not verify.
+    pub fn damaged(&self, k: u64) -> Error {
+        Error::Damaged { offset: self.chunk_offset(k), chunk: k }
+    }
+
+    fn chunk_offset(&self, k: u64) -> u64 {
+        self.content_offset + k * SEALED_CHUNK_LEN as u64
+    }
 }

@@ -291,3 +291,80 @@ fn dropped_duplicated_and_swapped_chunks_are_refused() {
         assert!(open_bytes(&ring, &with(order)).is_err(), "chunks in order {order:?} must not open");
     }
 }
+
+/// What a reader that runs AES-GCM elsewhere (the extension's WebCrypto path)
+/// does: the core's `OpenCounter` decides which sealed bytes form chunk `k`
+/// and every refusal; the caller only runs the AES-GCM calls (here the native
+/// cipher). Pieces arrive in sizes `step`.
+fn open_by_counter(ring: &KeyRing, file: &[u8], step: usize) -> Result<Vec<u8>, Error> {
+    use orgseal_core::layout::OpenCounter;
+    use orgseal_core::primitives::SEALED_CHUNK_LEN;
+    use orgseal_core::stream::ChunkAead;
+    let start = begin_open(ring, file)?;
+    let key = &start.content_key;
+    let aead = key.native();
+    let mut counter = OpenCounter::new(start.content_offset, start.metadata.size);
+    let content = &file[start.content_offset as usize..];
+    let mut out = Vec::new();
+    let chunk_at = |k: u64, len: usize| &content[k as usize * SEALED_CHUNK_LEN..k as usize * SEALED_CHUNK_LEN + len];
+    for piece in content.chunks(step.max(1)) {
+        for k in counter.push(piece.len() as u64)? {
+            aead.open_chunk(&key.nonce(k), chunk_at(k, SEALED_CHUNK_LEN), &mut out).map_err(|_| counter.damaged(k))?;
+        }
+        counter.check_released()?;
+    }
+    let (k, len) = counter.finish()?;
+    aead.open_chunk(&key.nonce(k), chunk_at(k, len), &mut out).map_err(|_| counter.damaged(k))?;
+    assert_eq!(counter.check_finished()?, out.len() as u64);
+    Ok(out)
+}
+
+#[test]
+fn the_counted_reader_accepts_and_refuses_exactly_what_the_core_does() {
+    let ring = ring();
+    for n in [0usize, 1, 16383, 16384, 16385, 2 * 16384, 2 * 16384 + 3] {
+        let pt = data(n);
+        let sealed = seal_bytes(ring.encrypt_key(), &meta("c", Some(n as u64)), &pt).unwrap();
+        let content_offset = begin_open(&ring, &sealed).unwrap().content_offset as usize;
+        for step in [1usize, 16399, 16400, 16401, 1 << 20] {
+            assert_eq!(open_by_counter(&ring, &sealed, step).unwrap(), pt, "{n} bytes in pieces of {step}");
+        }
+        // Every cut after the prefix, a byte flipped in each chunk, a byte appended.
+        // Cuts: the first bytes of the content, and around every chunk edge.
+        let mut cuts: Vec<usize> = (0..20).map(|d| content_offset + d).collect();
+        for edge in (content_offset..=sealed.len()).step_by(16400) {
+            cuts.extend([0usize, 1, 15, 16, 17].iter().flat_map(|&d| [edge.saturating_sub(d), edge + d]));
+        }
+        cuts.retain(|&c| c >= content_offset && c < sealed.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut variants: Vec<Vec<u8>> = cuts.iter().map(|&cut| sealed[..cut].to_vec()).collect();
+        for at in (content_offset..sealed.len()).step_by(4099) {
+            let mut bad = sealed.clone();
+            bad[at] ^= 0x20;
+            variants.push(bad);
+        }
+        variants.push([sealed.clone(), vec![0]].concat());
+        for bad in variants {
+            let core = open_bytes(&ring, &bad).map(|(_, p)| p);
+            for step in [7usize, 16400, 16401, 1 << 20] {
+                let counted = open_by_counter(&ring, &bad, step);
+                match (&core, &counted) {
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "{n} bytes, {} long, step {step}", bad.len())
+                    }
+                    (Ok(a), Ok(b)) => assert_eq!(a, b),
+                    _ => panic!("core {core:?} but counted {counted:?} ({n} bytes, {} long, step {step})", bad.len()),
+                }
+            }
+        }
+    }
+    // The metadata's size against the content: too short and too long.
+    for (said, n) in [(5u64, 4usize), (3, 4), (16383, 16385)] {
+        let sealed = seal_bytes(ring.encrypt_key(), &meta("s", Some(said)), &data(n)).unwrap();
+        let core = open_bytes(&ring, &sealed).unwrap_err().to_string();
+        for step in [1usize, 16400, 1 << 20] {
+            assert_eq!(open_by_counter(&ring, &sealed, step).unwrap_err().to_string(), core, "{said} said, {n} sealed");
+        }
+    }
+}

@@ -7,13 +7,11 @@
 
 /// No valid policy is installed, so nothing can be sealed or opened.
 pub const INVALID_POLICY: &str = "invalid-policy";
-/// `push` or `finish` was called after `finish`.
-pub const FINISHED: &str = "finished";
-/// A number from JS is not a whole, non-negative byte count or time (NaN,
-/// negative, fractional, or above 2^53).
+/// A number from JS is not a whole, non-negative byte count, index or time
+/// (NaN, negative, fractional, above 2^53), or a chunk index past the last.
 pub const BAD_ARGUMENT: &str = "bad-argument";
 /// A value could not be converted for JS (a bug: please report it).
 pub const INTERNAL: &str = "internal";
 
 /// The codes this face adds to the core's.
-pub const FACE_CODES: &[&str] = &[INVALID_POLICY, FINISHED, BAD_ARGUMENT, INTERNAL];
+pub const FACE_CODES: &[&str] = &[INVALID_POLICY, BAD_ARGUMENT, INTERNAL];

@@ -6,14 +6,16 @@
 // Who calls what (the extension is split by privilege):
 // - background: [`PolicyState`] (holds the org keys; hands out one chunk key
 //   per file through `beginSeal` / `beginOpen`);
-// - sealer frame and offscreen document: [`ContentSealer`], [`ContentOpener`],
-//   which only ever see one file's chunk key.
+// - sealer frame and offscreen document: [`SealPlan`], [`OpenPlan`], which
+//   only ever see one file's chunk key; the AES-GCM calls they plan run in
+//   WebCrypto (extension/bulk/gcm.js).
 #![forbid(unsafe_code)]
 
 pub mod codes;
 
-use orgseal_core::file::{self as header, ContentOpener as CoreOpener, ContentSealer as CoreSealer};
+use orgseal_core::file as header;
 use orgseal_core::header::{HEADER_LEN, Header};
+use orgseal_core::layout::{ContentLayout, OpenCounter};
 use orgseal_core::policy::{self, Report};
 use orgseal_core::stream::ChunkKey;
 use orgseal_core::{Error, Metadata};
@@ -246,67 +248,128 @@ pub fn safe_file_name(name: &str) -> String {
     orgseal_core::safe_file_name(name)
 }
 
-/// Seals one file's content chunk by chunk.
+/// The core's plan for sealing one file's content with AES-GCM run elsewhere
+/// (WebCrypto, in the sealer frame and its workers): which plaintext bytes
+/// form chunk `k`, and its nonce. The caller only runs
+/// `AES-GCM-encrypt(key, nonce(k), plaintext[range(k)])` and writes the
+/// results in order after the prefix.
 #[wasm_bindgen]
 #[derive(Debug)]
-pub struct ContentSealer(Option<CoreSealer>);
+pub struct SealPlan {
+    key: ChunkKey,
+    layout: ContentLayout,
+}
 
 #[wasm_bindgen]
-impl ContentSealer {
-    /// A sealer for the chunk key `beginSeal` returned.
+impl SealPlan {
+    /// A plan for `size` plaintext bytes under the chunk key `beginSeal` returned.
     #[wasm_bindgen(constructor)]
-    pub fn new(chunk_key: &[u8]) -> Result<ContentSealer, JsValue> {
-        Ok(ContentSealer(Some(header::content_sealer(ChunkKey::from_bytes(chunk_key).map_err(core_error)?))))
+    pub fn new(chunk_key: &[u8], size: f64) -> Result<SealPlan, JsValue> {
+        let key = ChunkKey::from_bytes(chunk_key).map_err(core_error)?;
+        let layout = ContentLayout::for_plaintext(0, whole(size, "size")?).map_err(core_error)?;
+        Ok(SealPlan { key, layout })
     }
 
-    /// Takes plaintext; returns the sealed chunks it completed.
-    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
-        let sealer = self.0.as_mut().ok_or_else(|| js_error(codes::FINISHED, "sealer already finished"))?;
-        let mut out = Vec::with_capacity(data.len() + 64);
-        sealer.push(data, &mut out).map_err(core_error)?;
-        Ok(out)
+    /// The AES-256 key, to import as a non-extractable `CryptoKey` (then drop).
+    #[wasm_bindgen(js_name = aesKey)]
+    pub fn aes_key(&self) -> Vec<u8> {
+        self.key.aead_key().to_vec()
     }
 
-    /// Returns the final chunk.
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        let sealer = self.0.take().ok_or_else(|| js_error(codes::FINISHED, "sealer already finished"))?;
-        let mut out = Vec::new();
-        sealer.finish(&mut out).map_err(core_error)?;
-        Ok(out)
+    /// How many chunks the content has (the last one short, possibly empty).
+    pub fn chunks(&self) -> f64 {
+        self.layout.chunks as f64
+    }
+
+    /// `[start, end)` of the plaintext that chunk `k` seals.
+    pub fn range(&self, k: f64) -> Result<Vec<f64>, JsValue> {
+        let k = self.index(k)?;
+        let (a, b) = self.layout.plain_range(k);
+        Ok(vec![a as f64, b as f64])
+    }
+
+    /// The 12-byte nonce of chunk `k`.
+    pub fn nonce(&self, k: f64) -> Result<Vec<u8>, JsValue> {
+        Ok(self.key.nonce(self.index(k)?).to_vec())
     }
 }
 
-/// Opens one file's content chunk by chunk. Output before `finish` succeeds
-/// is provisional.
+impl SealPlan {
+    fn index(&self, k: f64) -> Result<u64, JsValue> {
+        let k = whole(k, "chunk index")?;
+        if k >= self.layout.chunks {
+            return Err(js_error(codes::BAD_ARGUMENT, &format!("chunk {k} is past the last chunk")));
+        }
+        Ok(k)
+    }
+}
+
+/// The core's plan for opening one file's content with AES-GCM run elsewhere
+/// (WebCrypto, in the offscreen document): fed the number of sealed bytes that
+/// arrive, it says which full chunks may be opened, the final chunk's length,
+/// each nonce, and every refusal, with the core's codes. The caller only runs
+/// `AES-GCM-decrypt(key, nonce(k), sealed chunk k)`.
 #[wasm_bindgen]
 #[derive(Debug)]
-pub struct ContentOpener(Option<CoreOpener>);
+pub struct OpenPlan {
+    key: ChunkKey,
+    counter: OpenCounter,
+}
 
 #[wasm_bindgen]
-impl ContentOpener {
-    /// An opener for the chunk key `beginOpen` returned.
+impl OpenPlan {
+    /// A plan for the content `beginOpen` described.
     #[wasm_bindgen(constructor)]
-    pub fn new(chunk_key: &[u8], content_offset: f64, expected_size: Option<f64>) -> Result<ContentOpener, JsValue> {
+    pub fn new(chunk_key: &[u8], content_offset: f64, expected_size: Option<f64>) -> Result<OpenPlan, JsValue> {
         let key = ChunkKey::from_bytes(chunk_key).map_err(core_error)?;
         let content_offset = whole(content_offset, "contentOffset")?;
         let expected_size = expected_size.map(|s| whole(s, "size")).transpose()?;
-        Ok(ContentOpener(Some(CoreOpener::from_parts(key, content_offset, expected_size))))
+        Ok(OpenPlan { key, counter: OpenCounter::new(content_offset, expected_size) })
     }
 
-    /// Takes content ciphertext; returns the plaintext of completed chunks.
-    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
-        let opener = self.0.as_mut().ok_or_else(|| js_error(codes::FINISHED, "opener already finished"))?;
-        let mut out = Vec::with_capacity(data.len());
-        opener.push(data, &mut out).map_err(core_error)?;
-        Ok(out)
+    /// The AES-256 key, to import as a non-extractable `CryptoKey` (then drop).
+    #[wasm_bindgen(js_name = aesKey)]
+    pub fn aes_key(&self) -> Vec<u8> {
+        self.key.aead_key().to_vec()
     }
 
-    /// Opens the final chunk; fails on truncation or a size mismatch.
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        let opener = self.0.take().ok_or_else(|| js_error(codes::FINISHED, "opener already finished"))?;
-        let mut out = Vec::new();
-        opener.finish(&mut out).map_err(core_error)?;
-        Ok(out)
+    /// `n` more sealed bytes arrived: `[first, end)`, the full chunks (16400
+    /// bytes each) that may now be opened, in order.
+    pub fn push(&mut self, n: f64) -> Result<Vec<f64>, JsValue> {
+        let r = self.counter.push(whole(n, "byte count")?).map_err(core_error)?;
+        Ok(vec![r.start as f64, r.end as f64])
+    }
+
+    /// After the released chunks opened: throws `size-mismatch` once they hold
+    /// more than the metadata's size.
+    #[wasm_bindgen(js_name = checkReleased)]
+    pub fn check_released(&self) -> Result<(), JsValue> {
+        self.counter.check_released().map_err(core_error)
+    }
+
+    /// The stream ended: `[index, sealedLength]` of the final chunk, or throws
+    /// `truncated`.
+    pub fn finish(&self) -> Result<Vec<f64>, JsValue> {
+        let (k, len) = self.counter.finish().map_err(core_error)?;
+        Ok(vec![k as f64, len as f64])
+    }
+
+    /// After the final chunk opened: the plaintext length, or throws
+    /// `size-mismatch`.
+    #[wasm_bindgen(js_name = checkFinished)]
+    pub fn check_finished(&self) -> Result<f64, JsValue> {
+        self.counter.check_finished().map(|n| n as f64).map_err(core_error)
+    }
+
+    /// The 12-byte nonce of chunk `k`.
+    pub fn nonce(&self, k: f64) -> Result<Vec<u8>, JsValue> {
+        Ok(self.key.nonce(whole(k, "chunk index")?).to_vec())
+    }
+
+    /// The refusal (`damaged`, with where) for chunk `k`, whose tag did not
+    /// verify: the caller throws it.
+    pub fn damaged(&self, k: f64) -> Result<JsValue, JsValue> {
+        Ok(core_error(self.counter.damaged(whole(k, "chunk index")?)))
     }
 }
 

@@ -5,26 +5,38 @@
 // once built, TypeScript reads the generated module's own JSDoc instead. Keep
 // in step with crates/orgseal-wasm (the same types as that JSDoc).
 
-/** Opens one file's content chunk by chunk. Output before `finish` succeeds is provisional. */
-export class ContentOpener {
+/** The core's plan for opening one file's content with AES-GCM run in WebCrypto. */
+export class OpenPlan {
   free(): void;
-  /** An opener for the chunk key `beginOpen` returned. */
   constructor(chunk_key: Uint8Array | number[], content_offset: number, expected_size?: number | null);
-  /** Takes content ciphertext; returns the plaintext of completed chunks. */
-  push(data: Uint8Array | number[]): Uint8Array;
-  /** Opens the final chunk; fails on truncation or a size mismatch. */
-  finish(): Uint8Array;
+  /** The AES-256 key, to import as a non-extractable CryptoKey. */
+  aesKey(): Uint8Array;
+  /** `n` more sealed bytes arrived: `[first, end)` of the full chunks that may be opened. */
+  push(n: number): Float64Array | number[];
+  /** Throws `size-mismatch` once the released chunks hold more than the metadata's size. */
+  checkReleased(): void;
+  /** `[index, sealedLength]` of the final chunk, or throws `truncated`. */
+  finish(): Float64Array | number[];
+  /** The plaintext length, or throws `size-mismatch`. */
+  checkFinished(): number;
+  /** The 12-byte nonce of chunk `k`. */
+  nonce(k: number): Uint8Array;
+  /** The refusal (`damaged`) for chunk `k`. */
+  damaged(k: number): any;
 }
 
-/** Seals one file's content chunk by chunk. */
-export class ContentSealer {
+/** The core's plan for sealing one file's content with AES-GCM run in WebCrypto. */
+export class SealPlan {
   free(): void;
-  /** A sealer for the chunk key `beginSeal` returned. */
-  constructor(chunk_key: Uint8Array | number[]);
-  /** Takes plaintext; returns the sealed chunks it completed. */
-  push(data: Uint8Array | number[]): Uint8Array;
-  /** Returns the final chunk. */
-  finish(): Uint8Array;
+  constructor(chunk_key: Uint8Array | number[], size: number);
+  /** The AES-256 key, to import as a non-extractable CryptoKey. */
+  aesKey(): Uint8Array;
+  /** How many chunks the content has. */
+  chunks(): number;
+  /** `[start, end)` of the plaintext chunk `k` seals. */
+  range(k: number): Float64Array | number[];
+  /** The 12-byte nonce of chunk `k`. */
+  nonce(k: number): Uint8Array;
 }
 
 /** A policy as read from managed storage, valid or not. */
