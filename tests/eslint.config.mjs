@@ -1,11 +1,11 @@
 // ESLint over the extension's code and the end-to-end tests. Run from the
 // repository root, as `cargo xtask test` does:
-//   tests/node_modules/.bin/eslint --config tests/eslint.config.mjs extension tests/e2e tests/unit
+//   tests/node_modules/.bin/eslint --config tests/eslint.config.mjs extension tests/e2e tests/unit tests/bench
 // (with --config, the patterns below are taken from the working directory).
 import js from '@eslint/js';
 import globals from 'globals';
 
-const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs', 'tests/unit/**/*.mjs'];
+const ours = ['extension/**/*.js', 'tests/e2e/**/*.mjs', 'tests/unit/**/*.mjs', 'tests/bench/**/*.mjs'];
 
 // tests/tsconfig.json type-checks only the files that ask for it (see there
 // why not all of them): each of the extension's files must.
@@ -44,7 +44,7 @@ export default [
   // Content scripts are classic scripts, not modules (manifest.json).
   { files: ['extension/content/**/*.js'], languageOptions: { sourceType: 'script' } },
   {
-    files: ['tests/e2e/**/*.mjs'],
+    files: ['tests/e2e/**/*.mjs', 'tests/bench/**/*.mjs'],
     // Node's globals, and the browser's for the functions that page.evaluate
     // and worker.evaluate run in a page or in the extension's service worker.
     languageOptions: { globals: { ...globals.node, ...globals.browser, chrome: 'readonly' } },

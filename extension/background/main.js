@@ -21,7 +21,7 @@ const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
  *   keyLabels?: string[], sites?: Site[], failClosed?: boolean }} PolicyStatus
  */
 /** @typedef {{ tabId: number, origin: string, claimed: boolean, issued: number }} SealerToken */
-/** @typedef {{ when: number, kind: string, what: string, why: string, size: number | null }} RecentEntry */
+/** @typedef {{ when: number, kind: string, what: string, why: string, size: number | null, ms: number | null }} RecentEntry */
 
 /** @type {PolicyState | null} */
 let policy = null; // PolicyState, or null when no policy is installed
@@ -53,8 +53,8 @@ const ownDownloads = new Map(); // blob URL → file name we save it under
 
 // ---- recent operations (for the popup), kept across service worker restarts ----
 const RECENT_KEY = 'recent';
-async function record(kind, what, why = '', size = null) {
-  const entry = { when: Date.now(), kind, what, why, size };
+async function record(kind, what, why = '', size = null, ms = null) {
+  const entry = { when: Date.now(), kind, what, why, size, ms };
   const list = /** @type {RecentEntry[]} */ ((await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? []);
   list.unshift(entry);
   await api.storage.session.set({ [RECENT_KEY]: list.slice(0, 30) });
@@ -187,8 +187,10 @@ function siteOfUrl(url) {
 }
 
 // ---- the toolbar badge: a sign the page cannot fake ----
+const badgeModes = new Map(); // tabId → the mode its badge shows
 function badge(tabId, mode) {
   if (!api.action || tabId === undefined || tabId < 0) return;
+  badgeModes.set(tabId, mode);
   const look = {
     seal: ['ON', '#1a7f37', 'OrgSeal protects this page: files you pick, drop or paste are sealed'],
     blocked: ['!', '#b42318', 'OrgSeal blocks files on this page (see the popup)'],
@@ -310,6 +312,17 @@ const handlers = {
       sealedName: site.sealNames ? randomSealedName() : msg.name,
       hideName: site.sealNames,
     };
+  },
+
+  // Offscreen document: how far a download has opened, shown as a percentage
+  // on the badge of the tab it came from.
+  async [MSG.openProgress](msg, sender) {
+    if (!fromExtensionPage(sender, OFFSCREEN_PATH)) throw new Error('open-progress is for the offscreen document');
+    const tabId = openingTabs.get(msg.url);
+    if (tabId === undefined || !api.action || !(msg.total > 0)) return;
+    const pct = Math.min(99, Math.floor((100 * Number(msg.done)) / Number(msg.total)));
+    api.action.setBadgeText({ tabId, text: `${pct}%` }).catch(() => {});
+    api.action.setTitle({ tabId, title: `OrgSeal is opening a download: ${pct} %` }).catch(() => {});
   },
 
   // Offscreen document: check a sealed file's prefix, hand back its chunk key.
@@ -464,7 +477,20 @@ function unsealedDownloadRefusal(contentType, url) {
   return new CodedError('not-a-file', `the site answered with a web page (${url}), not the file: sign in again and retry; nothing was saved`);
 }
 
+const openingTabs = new Map(); // download URL → the tab whose badge shows its progress
+
 async function openDownload(url, browserName) {
+  const [tab] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+  if (tab?.id !== undefined) openingTabs.set(url, tab.id);
+  try {
+    await openAndSave(url, browserName);
+  } finally {
+    openingTabs.delete(url);
+    if (tab?.id !== undefined && badgeModes.has(tab.id)) badge(tab.id, badgeModes.get(tab.id));
+  }
+}
+
+async function openAndSave(url, browserName) {
   await ensureOffscreen();
   const fallback = (browserName || '').split(/[\\/]/).pop() || 'download';
   let opened;
@@ -485,7 +511,7 @@ async function openDownload(url, browserName) {
   const name = safeFileName(opened.sealed ? opened.name : fallback);
   const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
   console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
-  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size);
+  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size, opened.ms);
   ownDownloads.set(opened.blobUrl, name);
   await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify' });
 }

@@ -10,7 +10,7 @@
 // This file only runs the AES-GCM calls the plan asks for and moves bytes.
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
 
-/** Chunks read, sealed or opened together: 64 × 16 KiB = 1 MiB. */
+/** Full chunks in 1 MiB; windows are a few of these. */
 const WINDOW = 64;
 
 /** @param {Uint8Array} raw 32 bytes */
@@ -18,104 +18,241 @@ export async function importChunkKey(raw) {
   return crypto.subtle.importKey('raw', /** @type {BufferSource} */ (raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 
+/** Chunks in one window of a sealing job: 256 × 16 KiB = 4 MiB. */
+const SEAL_WINDOW = 256;
+
+/**
+ * One window of a sealing job, as a worker (or the calling thread) runs it:
+ * reads plaintext bytes `start..end` of `file`, seals each chunk's range
+ * (relative to the file) under its nonce, and returns the sealed chunks, in
+ * order, as one Blob. The ranges and nonces are the core's.
+ * @param {CryptoKey} key
+ * @param {Blob} file
+ * @param {number} start
+ * @param {number} end
+ * @param {number[][]} ranges
+ * @param {Uint8Array[]} nonces
+ */
+export async function sealWindow(key, file, start, end, ranges, nonces) {
+  const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+  if (bytes.length !== end - start) throw new Error(`the file changed while it was being sealed (read ${bytes.length} of ${end - start} bytes at ${start})`);
+  const calls = ranges.map(([a, b], i) =>
+    crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, bytes.subarray(a - start, b - start)),
+  );
+  return new Blob(await Promise.all(calls));
+}
+
 /**
  * Seals `file`'s bytes by `plan` (the core's SealPlan for file.size bytes),
- * pushing sealed chunks to `sink` in order. Reads the file a window at a time,
- * the next window while the current one is sealed, so the file is never whole
- * in memory. `progress(bytesRead)` is called after each window.
+ * pushing the sealed content to `sink` in order, a window (4 MiB) at a time.
+ * With `pool` (see startPool), windows are read and sealed on the workers,
+ * two per worker in flight, so reading the file and AES run on every core;
+ * without, on this thread. The file is never whole in memory here.
+ * `progress(bytesSealed)` is called after each window.
  * @param {Blob} file
  * @param {{ chunks(): number, range(k: number): Iterable<number> & ArrayLike<number>, nonce(k: number): Uint8Array }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array): void }} sink
+ * @param {{ push(bytes: Uint8Array | Blob): void | Promise<void> }} sink
  * @param {(done: number) => void} [progress]
  * @param {{ cancelled?: boolean }} [control] set `cancelled` to stop at the next window
+ * @param {Pool | null} [pool]
  */
-export async function sealBlob(file, plan, key, sink, progress = () => {}, control = {}) {
+export async function sealBlob(file, plan, key, sink, progress = () => {}, control = {}, pool = null) {
   const chunks = plan.chunks();
-  const read = async (first) => {
-    const last = Math.min(first + WINDOW, chunks) - 1;
-    const start = plan.range(first)[0];
-    const end = plan.range(last)[1];
-    const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
-    if (bytes.length !== end - start) throw new Error(`the file changed while it was being sealed (read ${bytes.length} of ${end - start} bytes at ${start})`);
-    return { first, last, start, bytes };
+  const windows = Math.ceil(chunks / SEAL_WINDOW);
+  const job = (w) => {
+    const first = w * SEAL_WINDOW;
+    const last = Math.min(first + SEAL_WINDOW, chunks) - 1;
+    const ranges = [];
+    const nonces = [];
+    for (let k = first; k <= last; k++) {
+      ranges.push([...plan.range(k)]);
+      nonces.push(plan.nonce(k));
+    }
+    const start = ranges[0][0];
+    const end = ranges[ranges.length - 1][1];
+    const sealed = /** @type {Promise<Blob>} */ (pool ? pool.run({ op: 'seal', file, start, end, ranges, nonces }) : sealWindow(key, file, start, end, ranges, nonces));
+    return { end, sealed };
   };
-  let next = read(0);
-  for (let first = 0; first < chunks; first += WINDOW) {
-    const win = await next;
-    if (first + WINDOW < chunks) next = read(first + WINDOW);
-    if (control.cancelled) {
-      next.catch(() => {});
-      throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
+  const depth = pool ? 2 * pool.size : 2;
+  const inFlight = [];
+  let next = 0;
+  const fill = () => {
+    while (next < windows && inFlight.length < depth) inFlight.push(job(next++));
+  };
+  try {
+    fill();
+    while (inFlight.length) {
+      const { end, sealed } = /** @type {{ end: number, sealed: Promise<Blob> }} */ (inFlight.shift());
+      const blob = await sealed;
+      if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
+      await sink.push(blob);
+      fill();
+      progress(end);
     }
-    const calls = [];
-    for (let k = win.first; k <= win.last; k++) {
-      const [a, b] = plan.range(k);
-      const iv = plan.nonce(k);
-      calls.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (iv) }, key, win.bytes.subarray(a - win.start, b - win.start)));
-    }
-    for (const sealed of await Promise.all(calls)) sink.push(new Uint8Array(sealed));
-    progress(plan.range(win.last)[1]);
+  } finally {
+    for (const w of inFlight) w.sealed.catch(() => {});
   }
+}
+
+/**
+ * @typedef {{ size: number, run(job: object): Promise<Blob | { failed: number }>, stop(): void }} Pool
+ */
+
+/**
+ * Workers that seal or open windows (bulk/worker.js), one per core, up to
+ * four, each with its own non-extractable copy of the key. Only for
+ * extension pages.
+ * @param {Uint8Array} raw the AES key; the caller wipes it after
+ * @returns {Promise<Pool>}
+ */
+export async function startPool(raw) {
+  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  const workers = [];
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    await new Promise((ok, fail) => {
+      w.onmessage = ({ data }) => (data?.ready ? ok(undefined) : fail(new Error(data?.error ?? 'the sealing worker did not start')));
+      w.onerror = (e) => fail(new Error(`the sealing worker did not start (${e.message})`));
+      w.postMessage({ raw: raw.slice() });
+    });
+    workers.push({ w, queue: 0 });
+  }
+  const pending = new Map();
+  let nextId = 1;
+  for (const entry of workers) {
+    entry.w.onmessage = ({ data }) => {
+      const call = pending.get(data?.id);
+      if (!call) return;
+      pending.delete(data.id);
+      entry.queue--;
+      if (data.blob instanceof Blob) call.ok(data.blob);
+      else if (Number.isInteger(data.failed)) call.ok({ failed: data.failed });
+      else call.fail(new Error(data.error ?? 'an OrgSeal worker failed'));
+    };
+    entry.w.onerror = (e) => {
+      for (const call of pending.values()) call.fail(new Error(`a sealing worker failed (${e.message})`));
+      pending.clear();
+    };
+  }
+  return {
+    size,
+    run(job) {
+      const entry = workers.reduce((a, b) => (b.queue < a.queue ? b : a));
+      entry.queue++;
+      const id = nextId++;
+      return new Promise((ok, fail) => {
+        pending.set(id, { ok, fail });
+        // Window bytes move to the worker (transferred, not copied).
+        const bytes = /** @type {any} */ (job).bytes;
+        entry.w.postMessage({ id, ...job }, bytes ? [bytes.buffer] : []);
+      });
+    },
+    stop() {
+      for (const { w } of workers) w.terminate();
+      for (const call of pending.values()) call.fail(new Error('stopped'));
+      pending.clear();
+    },
+  };
+}
+
+/**
+ * One window of an opening job, as a worker (or the calling thread) runs it:
+ * opens each sealed chunk of `bytes` (lengths and nonces are the core's) and
+ * returns the plaintext as one Blob, or `{ failed: i }` for the first chunk,
+ * in order, whose tag did not verify.
+ * @param {CryptoKey} key
+ * @param {Uint8Array} bytes
+ * @param {number[]} lengths
+ * @param {Uint8Array[]} nonces
+ * @returns {Promise<Blob | { failed: number }>}
+ */
+export async function openWindow(key, bytes, lengths, nonces) {
+  let at = 0;
+  const calls = lengths.map((len, i) => {
+    const sealed = bytes.subarray(at, at + len);
+    at += len;
+    return crypto.subtle.decrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, /** @type {BufferSource} */ (sealed));
+  });
+  const results = await Promise.allSettled(calls);
+  const failed = results.findIndex((r) => r.status === 'rejected');
+  if (failed >= 0) return { failed };
+  return new Blob(results.map((r) => /** @type {PromiseFulfilledResult<ArrayBuffer>} */ (r).value));
 }
 
 /**
  * Opens content arriving as `pieces` (after the prefix) by `plan` (the core's
  * OpenPlan), pushing plaintext to `sink` in order. Nothing here decides what a
  * chunk is, whether the stream was cut, or whether the size is right: the plan
- * does, and its refusals are thrown as they are.
+ * does, and its refusals are thrown as they are. Windows of about 4 MiB are
+ * opened on `pool`'s workers (or on this thread), several in flight while the
+ * next bytes arrive.
  * @param {AsyncIterable<Uint8Array>} pieces
  * @param {{ push(n: number): Iterable<number> & ArrayLike<number>, checkReleased(): void, finish(): Iterable<number> & ArrayLike<number>, checkFinished(): number,
  *   nonce(k: number): Uint8Array, damaged(k: number): any }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array): void }} sink
+ * @param {{ push(bytes: Uint8Array | Blob): void | Promise<void> }} sink
  * @param {Uint8Array} [head] content bytes that arrived with the prefix
  * @param {(done: number) => void} [progress]
+ * @param {Pool | null} [pool]
  */
-export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(0), progress = () => {}) {
+export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(0), progress = () => {}, pool = null) {
   const SEALED = 16400; // a full chunk; which chunks are full is the plan's call
-  let pending = new Uint8Array(0);
+  const depth = pool ? 2 * pool.size : 2;
+  /** @type {{ first: number, bytes: number, opened: Promise<Blob | { failed: number }> }[]} */
+  const inFlight = [];
   let done = 0;
+  // Hands the oldest window's plaintext to the sink, or throws the plan's
+  // refusal for its first bad chunk.
+  const drain = async (keep) => {
+    while (inFlight.length > keep) {
+      const w = /** @type {typeof inFlight[0]} */ (inFlight.shift());
+      const out = await w.opened;
+      if (!(out instanceof Blob)) throw plan.damaged(w.first + out.failed);
+      await sink.push(out);
+      done += w.bytes;
+      progress(done);
+    }
+  };
+  const open = (first, lengths, bytes) => {
+    const nonces = lengths.map((_, i) => plan.nonce(first + i));
+    const opened = pool ? pool.run({ op: 'open', bytes, lengths, nonces }) : openWindow(key, bytes, lengths, nonces);
+    inFlight.push({ first, bytes: bytes.length, opened });
+  };
+  let pending = new Uint8Array(0);
   const take = async (piece) => {
     pending = concat(pending, piece);
     const [first, end] = plan.push(piece.length);
-    await openChunks(plan, key, sink, first, end, (k) => pending.subarray((k - first) * SEALED, (k - first + 1) * SEALED));
-    pending = pending.slice((end - first) * SEALED);
+    if (end > first) {
+      const n = end - first;
+      open(first, new Array(n).fill(SEALED), pending.slice(0, n * SEALED));
+      pending = pending.slice(n * SEALED);
+    }
+    await drain(depth - 1);
     plan.checkReleased();
-    done += piece.length;
-    progress(done);
   };
-  // Pieces are gathered to about a window, so that a window's chunks are
-  // opened together whatever size the network delivers.
+  const WANT = 4 * WINDOW * SEALED;
   let gathered = [head];
   let size = head.length;
-  for await (const piece of pieces) {
-    gathered.push(piece);
-    size += piece.length;
-    if (size >= WINDOW * SEALED) {
-      await take(joinAll(gathered, size));
-      gathered = [];
-      size = 0;
+  try {
+    for await (const piece of pieces) {
+      gathered.push(piece);
+      size += piece.length;
+      if (size >= WANT) {
+        await take(joinAll(gathered, size));
+        gathered = [];
+        size = 0;
+      }
     }
+    if (size) await take(joinAll(gathered, size));
+    await drain(0);
+    const [k, len] = plan.finish();
+    open(k, [len], pending.slice(0, len));
+    await drain(0);
+    plan.checkFinished();
+  } finally {
+    for (const w of inFlight) w.opened.catch(() => {});
   }
-  if (size) await take(joinAll(gathered, size));
-  const [k, len] = plan.finish();
-  await openChunks(plan, key, sink, k, k + 1, () => pending.subarray(0, len));
-  plan.checkFinished();
-}
-
-// Opens chunks first..end-1 together; on a tag failure, throws the plan's
-// refusal for the first chunk (in order) that failed, as the core would.
-async function openChunks(plan, key, sink, first, end, bytesOf) {
-  if (first >= end) return;
-  const calls = [];
-  for (let k = first; k < end; k++) {
-    calls.push(crypto.subtle.decrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (plan.nonce(k)) }, key, bytesOf(k)));
-  }
-  const results = await Promise.allSettled(calls);
-  const failed = results.findIndex((r) => r.status === 'rejected');
-  if (failed >= 0) throw plan.damaged(first + failed);
-  for (const r of results) sink.push(new Uint8Array(/** @type {PromiseFulfilledResult<ArrayBuffer>} */ (r).value));
 }
 
 function joinAll(parts, size) {

@@ -111,7 +111,7 @@
             if (data.type === 'progress') return call.progress();
             calls.delete(data.id);
             if (data.type === 'sealed' && data.file instanceof File) call.ok(data.file);
-            else call.fail(new Error(data.message ?? 'sealing failed'));
+            else call.fail(Object.assign(new Error(data.message ?? 'sealing failed'), { code: data.code }));
           };
           frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(sealerUrl).origin, [channel.port2]);
         },
@@ -122,6 +122,18 @@
     });
     started.catch(() => frame.remove());
     return started;
+  }
+
+  // On a protected page the top frame starts its sealer once the page has
+  // loaded, so that the first file a person picks does not wait for it.
+  function warmSealer() {
+    if (window !== window.top || self.origin === 'null') return;
+    const start = () =>
+      currentConfig().then((cfg) => {
+        if (cfg.mode === 'seal') openSealer(cfg).catch(() => {});
+      });
+    if (document.readyState === 'complete') setTimeout(start, 0);
+    else addEventListener('load', () => setTimeout(start, 0), { once: true });
   }
 
   async function openSealer(cfg) {
@@ -209,13 +221,47 @@
     setTimeout(() => host.remove(), 15000);
   }
 
+  // The sealer frame doubles as the progress overlay: once sealing has taken
+  // a second, it is shown (file name, percent, speed, Cancel). It is another
+  // origin, so the page can neither read nor restyle what it shows.
+  const OVERLAY =
+    'display:block !important;position:fixed !important;right:12px !important;bottom:12px !important;' +
+    'width:360px !important;height:104px !important;border:0 !important;margin:0 !important;padding:0 !important;' +
+    'z-index:2147483647 !important;border-radius:8px !important;box-shadow:0 2px 12px rgba(0,0,0,.3) !important;' +
+    'opacity:1 !important;visibility:visible !important;transform:none !important;pointer-events:auto !important';
+  let overlayTimer = null;
+  function overlay(show) {
+    clearTimeout(overlayTimer);
+    const apply = (on) =>
+      sealer?.then((s) => {
+        s.frame.style.cssText = on ? OVERLAY : 'display:none !important';
+        s.frame.setAttribute('aria-hidden', on ? 'false' : 'true');
+        s.frame.tabIndex = on ? 0 : -1;
+      }, () => {});
+    if (show) overlayTimer = setTimeout(() => busy > 0 && apply(true), 1000);
+    else apply(false);
+  }
+
   // Runs one sealing job; clicks and submits wait until every job is done.
+  // A job the person cancelled drops what was held: nothing is sent.
+  let cancelled = false;
   function work(names, job) {
-    busy++;
+    if (busy++ === 0) overlay(true);
     job()
-      .catch((e) => notice(`OrgSeal did not hand ${names.join(', ')} to this page: ${e.message}`))
+      .catch((e) => {
+        if (e?.code === 'cancelled') {
+          cancelled = true;
+          console.info(`OrgSeal: sealing ${names.join(', ')} was cancelled; nothing was attached or sent`);
+        } else notice(`OrgSeal did not hand ${names.join(', ')} to this page: ${e.message}`);
+      })
       .finally(() => {
         if (--busy > 0) return;
+        overlay(false);
+        if (cancelled) {
+          cancelled = false;
+          held.splice(0);
+          return;
+        }
         // Each held element once, in order: a person clicking again and
         // again while waiting means one action.
         const seen = new Set();
@@ -524,6 +570,7 @@
     sealer = null;
   }
   install();
+  warmSealer();
   // The page hook (page world) signals document.open() synchronously through
   // this detached element; the mutation observer is the fallback.
   const anchor = document.createElement('orgseal-anchor');

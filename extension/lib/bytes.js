@@ -1,5 +1,6 @@
 // @ts-check
 // Byte helpers shared by the extension's own pages and the background.
+// (Where large outputs are assembled is bulk/spool.js.)
 // Runtime messaging in Chrome carries JSON only, so bytes cross it as base64.
 
 export function toBase64(bytes) {
@@ -15,32 +16,6 @@ export function fromBase64(text) {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
-}
-
-// Collects output chunks into a Blob, folding them in every few MiB so the
-// JS heap holds at most that much at once.
-export class BlobSink {
-  constructor(type = 'application/octet-stream') {
-    this.type = type;
-    this.blob = new Blob([], { type });
-    this.parts = [];
-    this.pending = 0;
-  }
-  push(bytes) {
-    if (!bytes.length) return;
-    this.parts.push(bytes);
-    this.pending += bytes.length;
-    if (this.pending >= 8 << 20) this.flush();
-  }
-  flush() {
-    this.blob = new Blob([this.blob, ...this.parts], { type: this.type });
-    this.parts = [];
-    this.pending = 0;
-  }
-  finish() {
-    this.flush();
-    return this.blob;
-  }
 }
 
 // Reads a Blob/File/Response body as a sequence of Uint8Array pieces.

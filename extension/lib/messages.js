@@ -19,6 +19,7 @@
 // | `sealer-claim`   | sealer frame (token's tab)   | background |
 // | `seal-begin`     | sealer frame (claimed token) | background |
 // | `open-begin`     | offscreen document           | background |
+// | `open-progress`  | offscreen document           | background |
 // | `open-url`       | background                   | offscreen  |
 // | `revoke`         | background                   | offscreen  |
 // | `policy-changed` | background                   | content    |
@@ -35,6 +36,7 @@ export const MSG = Object.freeze({
   sealerClaim: 'sealer-claim',
   sealBegin: 'seal-begin',
   openBegin: 'open-begin',
+  openProgress: 'open-progress',
   openUrl: 'open-url',
   revoke: 'revoke',
   policyChanged: 'policy-changed',

@@ -6,9 +6,11 @@
 // Whether an unsealed response is saved is the background's decision.
 import { openStream } from './open.js';
 import { MSG, ask, serve, fromBackground } from '../lib/messages.js';
+import { removeSpool, sweepStale } from '../bulk/spool.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const urls = new Set();
+const urls = new Map(); // blob URL → its spool file (or undefined)
+sweepStale().catch(() => {});
 
 const beginOpen = (prefix) => ask({ type: MSG.openBegin, prefix });
 
@@ -16,10 +18,19 @@ async function openUrl(url) {
   const response = await fetch(url, { credentials: 'include' });
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
   const started = performance.now();
-  const opened = await openStream(response.body, { beginOpen });
+  // How far, for the toolbar badge of the tab the download came from (at
+  // most four times a second).
+  const total = Number(response.headers.get('content-length')) || 0;
+  let told = 0;
+  const progress = (done) => {
+    if (!total || performance.now() - told < 250) return;
+    told = performance.now();
+    ask({ type: MSG.openProgress, url, done, total }).catch(() => {});
+  };
+  const opened = await openStream(response.body, { beginOpen, progress, length: total });
   const ms = Math.round(performance.now() - started);
   const blobUrl = URL.createObjectURL(opened.blob);
-  urls.add(blobUrl);
+  urls.set(blobUrl, opened.spool);
   return {
     blobUrl,
     name: opened.name,
@@ -42,7 +53,9 @@ api.runtime.onMessage.addListener(
       async [MSG.revoke](msg, sender) {
         if (!fromBackground(sender) || !urls.has(msg.url)) return;
         URL.revokeObjectURL(msg.url);
+        const spool = urls.get(msg.url);
         urls.delete(msg.url);
+        if (spool) await removeSpool(spool);
       },
     },
     { target: 'offscreen' },

@@ -6,8 +6,12 @@
 // Every reading rule (what is an OrgSeal file, how long its prefix is, when it
 // is cut short) is the core's; this file only moves bytes.
 import { loadCore, OpenPlan, headerLength, prefixLength } from '../lib/wasm.js';
-import { BlobSink, pieces, toBase64, fromBase64 } from '../lib/bytes.js';
-import { importChunkKey, openPieces } from '../bulk/gcm.js';
+import { pieces, toBase64, fromBase64 } from '../lib/bytes.js';
+import { sinkFor } from '../bulk/spool.js';
+import { importChunkKey, openPieces, startPool } from '../bulk/gcm.js';
+
+/** Downloads of this size and more are opened on workers, one per core. */
+const POOL_FROM = 16 << 20;
 
 // Pulls bytes from an async iterator until `buf` holds at least n bytes.
 async function fill(it, state, n) {
@@ -42,17 +46,28 @@ function sealedPrefixLength(first) {
 }
 
 // `beginOpen(prefixBase64)` asks the key holder; resolves to its answer or throws.
-export async function openStream(stream, { beginOpen }) {
+// `progress(bytes)` is told how many bytes of the file have been opened;
+// `length` is the response's length, when it gave one.
+/**
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {{ beginOpen: (prefix: string) => Promise<any>, progress?: (done: number) => void, length?: number }} how
+ */
+export async function openStream(stream, { beginOpen, progress = () => {}, length = 0 }) {
   await loadCore();
   const it = pieces(stream);
   const state = { buf: new Uint8Array(0), done: false };
   await fill(it, state, headerLength());
   const need = sealedPrefixLength(state.buf.subarray(0, headerLength()));
   if (need === null) {
-    const sink = new BlobSink();
-    sink.push(state.buf);
-    for await (const p of it) sink.push(p);
-    return { sealed: false, blob: sink.finish() };
+    const sink = await sinkFor(length);
+    try {
+      await sink.push(state.buf);
+      for await (const p of it) await sink.push(p);
+      return { sealed: false, blob: await sink.finish(), spool: sink.name };
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
   }
   await fill(it, state, need);
   // A prefix cut short is refused by the core (`short-file`).
@@ -62,12 +77,22 @@ export async function openStream(stream, { beginOpen }) {
   chunkKey.fill(0);
   const raw = plan.aesKey();
   const key = await importChunkKey(raw);
+  const pool = (info.size ?? length) >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
   raw.fill(0);
-  const sink = new BlobSink(info.type || 'application/octet-stream');
+  // Large files are assembled on disk in the extension's private storage
+  // (never in the downloads folder) and saved only after the last chunk
+  // verified; on any refusal the spool file is removed.
+  const sink = await sinkFor(info.size ?? length, info.type || 'application/octet-stream');
+  let blob;
   try {
-    await openPieces(it, plan, key, sink, state.buf.subarray(need));
+    await openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool);
+    blob = await sink.finish();
+  } catch (e) {
+    await sink.discard();
+    throw e;
   } finally {
+    pool?.stop();
     plan.free();
   }
-  return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob: sink.finish() };
+  return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool: sink.name };
 }

@@ -4,11 +4,44 @@
 // MessageChannel its content script opened with a token the background
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
 import { loadCore, SealPlan } from '../lib/wasm.js';
-import { BlobSink, fromBase64 } from '../lib/bytes.js';
+import { fromBase64 } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
-import { importChunkKey, sealBlob } from '../bulk/gcm.js';
+import { importChunkKey, sealBlob, startPool } from '../bulk/gcm.js';
+import { sinkFor, removeSpool, sweepStale } from '../bulk/spool.js';
 
-async function seal(token, file, progress) {
+// Sealed files of 64 MiB and more are assembled on disk (the extension's
+// private file system) and handed to the page as disk-backed Files, so memory
+// does not grow with the file. They hold only sealed bytes; they go when this
+// frame does (the page closes or navigates), and any left by a crash after a day.
+sweepStale().catch(() => {});
+const POOL_FROM = 16 << 20;
+addEventListener('pagehide', () => removeSpool());
+
+// What this frame shows once the content script makes it visible: the file
+// being sealed, how far, how fast, and Cancel. The page cannot read or
+// restyle any of it (another origin).
+const jobs = new Map(); // id → { name, size, done, started, control }
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+function render() {
+  const running = [...jobs.values()];
+  $('box').hidden = running.length === 0;
+  if (!running.length) return;
+  const job = running[0];
+  const secs = (performance.now() - job.started) / 1000;
+  const pct = job.size ? job.done / job.size : 1;
+  $('name').textContent = job.name;
+  $('count').textContent = running.length > 1 ? `1 of ${running.length}` : '';
+  /** @type {HTMLProgressElement} */ ($('bar')).value = pct;
+  const mbps = secs > 0 ? job.done / secs / 1e6 : 0;
+  $('figures').textContent = `${Math.floor(pct * 100)} % · ${mbps.toFixed(0)} MB/s`;
+}
+$('cancel').addEventListener('click', (e) => {
+  if (!e.isTrusted) return;
+  for (const job of jobs.values()) job.control.cancelled = true;
+  $('figures').textContent = 'cancelling…';
+});
+
+async function seal(token, file, progress, control) {
   await loadCore();
   const begin = await ask({
     type: MSG.sealBegin,
@@ -23,24 +56,27 @@ async function seal(token, file, progress) {
   chunkKey.fill(0);
   const raw = plan.aesKey();
   const key = await importChunkKey(raw);
+  // Files of some size are read and sealed on workers, one per core; starting
+  // them costs a few milliseconds, which a small file does not repay.
+  const pool = file.size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
   raw.fill(0);
-  const sink = new BlobSink();
-  let reported = 0;
+  const sink = await sinkFor(file.size);
+  let sealed;
   try {
-    sink.push(fromBase64(begin.prefix));
-    await sealBlob(file, plan, key, sink, (done) => {
-      if (done - reported >= 4 << 20) {
-        reported = done;
-        progress(done);
-      }
-    });
+    await sink.push(fromBase64(begin.prefix));
+    await sealBlob(file, plan, key, sink, progress, control, pool);
+    sealed = await sink.finish();
+  } catch (e) {
+    await sink.discard();
+    throw e;
   } finally {
+    pool?.stop();
     plan.free();
   }
   // With sealed names the site learns nothing of the original: not even its
   // modification time (that travels inside the sealed metadata).
   const lastModified = begin.hideName ? Date.now() : file.lastModified;
-  return new File([sink.finish()], begin.sealedName, { type: 'application/octet-stream', lastModified });
+  return new File([sealed], begin.sealedName, { type: 'application/octet-stream', lastModified });
 }
 
 // The page can post to this frame too (it is the parent window), so a connect
@@ -61,14 +97,27 @@ window.addEventListener('message', async (event) => {
   }
   port.onmessage = async ({ data }) => {
     if (data?.type !== 'seal' || !(data.file instanceof File)) return;
+    const job = { name: data.file.name, size: data.file.size, done: 0, started: performance.now(), control: { cancelled: false } };
+    jobs.set(data.id, job);
+    render();
     try {
-      const started = performance.now();
-      const progress = (done) => port.postMessage({ type: 'progress', id: data.id, done });
-      const sealed = await seal(token, data.file, progress);
-      const ms = performance.now() - started;
-      port.postMessage({ type: 'sealed', id: data.id, file: sealed, ms });
+      let reported = 0;
+      const progress = (done) => {
+        job.done = done;
+        render();
+        // The content script counts a seal as stalled after 30 s of silence.
+        if (done - reported >= 4 << 20) {
+          reported = done;
+          port.postMessage({ type: 'progress', id: data.id, done });
+        }
+      };
+      const sealed = await seal(token, data.file, progress, job.control);
+      port.postMessage({ type: 'sealed', id: data.id, file: sealed, ms: performance.now() - job.started });
     } catch (e) {
-      port.postMessage({ type: 'error', id: data.id, message: String(e?.message ?? e) });
+      port.postMessage({ type: 'error', id: data.id, message: String(e?.message ?? e), code: e?.code ?? 'error' });
+    } finally {
+      jobs.delete(data.id);
+      render();
     }
   };
   port.postMessage({ type: 'ready' });

@@ -183,6 +183,33 @@ test('the browser and the orgseal CLI read each other\'s files', async () => {
   await rm(path.join(browser.downloads, name));
 });
 
+test('a large file goes up sealed and comes down opened on disk, with its name and bytes, and a damaged one is not saved', async () => {
+  // 80 MiB: sealed and opened on workers, the download assembled in the
+  // extension's private file system rather than in memory.
+  const site = strictSite;
+  const page = browser.page;
+  const name = 'survey-scan.tif';
+  const bytes = randomBytes(80 << 20);
+  const plain = path.join(filesDir, name);
+  await writeFile(plain, bytes);
+  const id = await upload(page, site, { path: plain }, 'form');
+  const stored = await site.blob(id);
+  assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal');
+  assert.ok(!shares32ByteRun(bytes, stored), 'the stored blob holds plaintext');
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  const downloaded = await waitForDownload(browser.downloads, name, 120000);
+  assert.ok(downloaded.equals(bytes), 'the download differs from the original');
+  await rm(path.join(browser.downloads, name));
+  // The same file damaged in its middle: refused, nothing saved.
+  const damaged = Buffer.from(stored);
+  damaged[damaged.length >> 1] ^= 1;
+  await writeFile(path.join(site.dataDir, 'blobs', id), damaged);
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  await browser.popupText({ until: /download of survey-scan\.tif\W+damaged at byte offset \d+ \(chunk \d+\)/ });
+  assert.deepEqual((await import('node:fs/promises').then((fs) => fs.readdir(browser.downloads))).filter((n) => !n.startsWith('.')), []);
+  await rm(plain);
+});
+
 test('sealNames: the site sees only a random name, and the download is saved under the real one', async () => {
   const site = await startVendor();
   const named = await launch({ policy: validPolicy([site.origin], { sealNames: true }) });

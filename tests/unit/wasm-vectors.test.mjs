@@ -35,9 +35,13 @@ before(async () => {
 after(() => work && rm(work, { recursive: true, force: true }));
 
 // Collects what a BlobSink would.
+// (Sealing pushes a Blob per window; opening pushes bytes.)
 function collector() {
   const parts = [];
-  return { push: (b) => parts.push(b), bytes: () => Buffer.concat(parts) };
+  return {
+    push: async (b) => parts.push(b instanceof Blob ? new Uint8Array(await b.arrayBuffer()) : b),
+    bytes: () => Buffer.concat(parts),
+  };
 }
 
 async function* piecesOf(bytes, step) {

@@ -121,3 +121,33 @@ pub fn run_bench(args: &[String]) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     result
 }
+
+/// `cargo xtask bench-browser`: seal and open through the real extension in
+/// headless Chromium, beside a bare WebCrypto loop (one thread, two workers)
+/// and openpgp.js in the same run, and the browser's memory while a large file
+/// is sealed (tests/bench/browser.mjs). A benchmark, not a test.
+///
+/// `cargo xtask bench-browser [--sizes-mib 256,1024] [--memory-mib 4096]`
+pub fn run_bench_browser(args: &[String]) -> Result<()> {
+    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    crate::setup::all()?;
+    crate::build::extension()?;
+    run("cargo", &["build", "--release", "--package", "orgseal-vendor", "--package", "orgseal-cli"])?;
+    let release = root().join("target/release");
+    let mut node = Command::new("node");
+    node.arg("tests/bench/browser.mjs")
+        .current_dir(root())
+        .env("ORGSEAL_VENDOR_BIN", release.join("orgseal-vendor"))
+        .env("ORGSEAL_CLI_BIN", release.join("orgseal"));
+    if let Some(sizes) = value("--sizes-mib") {
+        node.env("ORGSEAL_BENCH_MIB", sizes);
+    }
+    if let Some(mib) = value("--memory-mib") {
+        node.env("ORGSEAL_BENCH_MEMORY_MIB", mib);
+    }
+    let status = node.status().context("running node")?;
+    if !status.success() {
+        bail!("the browser benchmark failed ({status})");
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@
 //! - `cargo xtask demo`: vendor site + extension + a demo policy in Chromium
 //! - `cargo xtask test`: every check CI runs, installing what is missing first
 //! - `cargo xtask bench`: file-to-file figures against rage, and peak RSS
+//! - `cargo xtask bench-browser`: seal/open through the extension in Chromium against WebCrypto and openpgp.js
 //! - `cargo xtask dist --key KEY.pem`: the CRX, XPI and zip, and the pins file auditors check against
 //!   (`cargo xtask dist --check`: two builds from two clean clones of HEAD, compared byte for byte)
 //! - `cargo xtask load`: the vendor site under 32 concurrent 64 MiB uploads and downloads
@@ -28,13 +29,14 @@ fn main() -> std::process::ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("setup") => setup::all(),
         Some("bench") => bench::run_bench(&args[1..]),
+        Some("bench-browser") => bench::run_bench_browser(&args[1..]),
         Some("load") => load::run(),
         Some("dist") if args.get(1).map(String::as_str) == Some("--check") => {
             dist::check_reproducible().map(|out| println!("reproducible; first build in {}", out.display()))
         }
         Some("dist") => dist::run_dist(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <build|demo|test|dist|bench|load|setup>");
+            eprintln!("usage: cargo xtask <build|demo|test|dist|bench|bench-browser|load|setup>");
             return std::process::ExitCode::from(2);
         }
     };

@@ -88,7 +88,16 @@ pub fn run(args: &[String]) -> Result<()> {
             step(
                 &mut tally,
                 &bin("eslint"),
-                &["--config", "tests/eslint.config.mjs", "--max-warnings", "0", "extension", "tests/e2e", "tests/unit"],
+                &[
+                    "--config",
+                    "tests/eslint.config.mjs",
+                    "--max-warnings",
+                    "0",
+                    "extension",
+                    "tests/e2e",
+                    "tests/unit",
+                    "tests/bench",
+                ],
                 &[],
             )?;
             step(&mut tally, &bin("tsc"), &["--project", "tests/tsconfig.json"], &[])?;
@@ -99,9 +108,10 @@ pub fn run(args: &[String]) -> Result<()> {
         let dist_out = dist::check_reproducible()?;
         eprintln!("reproducible release packages checked in {:.1} s", dist_started.elapsed().as_secs_f64());
         build::extension()?;
-        // The built WASM face against the committed vector files.
-        step(&mut tally, "node", &["--test", "tests/unit/"], &[])?;
         step(&mut tally, "cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"], &[])?;
+        // The built WASM face and the extension's WebCrypto code against the
+        // committed vector files and the native CLI.
+        step(&mut tally, "node", &["--test", "tests/unit/"], &[])?;
         let e2e_started = std::time::Instant::now();
         let dist_out = dist_out.to_str().unwrap_or_default();
         step(&mut tally, "node", &["--test", "--test-concurrency=1", "tests/e2e/"], &[("ORGSEAL_DIST_DIR", dist_out)])?;

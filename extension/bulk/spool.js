@@ -1,0 +1,146 @@
+// @ts-check
+// Where a large sealed or opened file is assembled: the extension origin's
+// private file system (OPFS), on disk, so that the browser's memory does not
+// grow with the file. `getFile()` on the finished file gives a disk-backed
+// File. Small files stay in memory (a Blob), where they are faster.
+//
+// Spool files are named `spool-<time>-<random>`; each extension page removes
+// its own when it goes away, and any left for a day (a crash) on start.
+
+/** Files at least this large are spooled to disk. */
+export const SPOOL_FROM = 64 << 20;
+const STALE_MS = 24 * 3600 * 1000;
+/** Bytes gathered in memory before each write to disk. */
+const WRITE_BYTES = 8 << 20;
+
+const mine = new Set();
+
+/** Memory sink: collects bytes into a Blob, folding parts in every few MiB. */
+export class MemorySink {
+  constructor(type = 'application/octet-stream') {
+    /** @type {string | undefined} memory sinks have no spool file */
+    this.name = undefined;
+    this.type = type;
+    this.blob = new Blob([], { type });
+    this.parts = [];
+    this.pending = 0;
+  }
+  /** @param {Uint8Array | Blob} bytes */
+  push(bytes) {
+    const n = bytes instanceof Blob ? bytes.size : bytes.length;
+    if (!n) return;
+    this.parts.push(bytes);
+    this.pending += n;
+    if (this.pending >= WRITE_BYTES) this.flush();
+  }
+  flush() {
+    this.blob = new Blob([this.blob, ...this.parts], { type: this.type });
+    this.parts = [];
+    this.pending = 0;
+  }
+  async finish() {
+    this.flush();
+    return this.blob;
+  }
+  async discard() {
+    this.parts = [];
+    this.blob = new Blob([]);
+  }
+}
+
+/** Disk sink: writes to a new OPFS file; `finish()` gives its disk-backed File. */
+export class SpoolSink {
+  /** @param {string} [type] */
+  static async create(type = 'application/octet-stream') {
+    const dir = await navigator.storage.getDirectory();
+    const name = `spool-${Date.now()}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
+    const handle = await dir.getFileHandle(name, { create: true });
+    mine.add(name);
+    const writable = await handle.createWritable();
+    return new SpoolSink(dir, name, handle, writable, type);
+  }
+  /**
+   * @param {FileSystemDirectoryHandle} dir
+   * @param {string} name
+   * @param {FileSystemFileHandle} handle
+   * @param {FileSystemWritableFileStream} writable
+   * @param {string} type
+   */
+  constructor(dir, name, handle, writable, type) {
+    this.dir = dir;
+    this.name = name;
+    this.handle = handle;
+    this.writable = writable;
+    this.type = type;
+    /** @type {(Uint8Array | Blob)[]} */
+    this.parts = [];
+    this.pending = 0;
+  }
+  /** @param {Uint8Array | Blob} bytes */
+  async push(bytes) {
+    const n = bytes instanceof Blob ? bytes.size : bytes.length;
+    if (!n) return;
+    this.parts.push(bytes);
+    this.pending += n;
+    if (this.pending >= WRITE_BYTES) await this.flush();
+  }
+  async flush() {
+    if (!this.parts.length) return;
+    const blob = new Blob(/** @type {BlobPart[]} */ (this.parts));
+    this.parts = [];
+    this.pending = 0;
+    await this.writable.write(blob);
+  }
+  async finish() {
+    await this.flush();
+    await this.writable.close();
+    // A typed Blob over the disk-backed File: without a type, the browser
+    // guesses one from the bytes when it saves, and renames the file after it.
+    return new Blob([await this.handle.getFile()], { type: this.type });
+  }
+  async discard() {
+    this.parts = [];
+    await this.writable.abort().catch(() => {});
+    await remove(this.name);
+  }
+}
+
+/**
+ * A sink for `size` bytes: on disk from SPOOL_FROM on (and where OPFS works),
+ * else in memory.
+ * @param {number} size
+ * @param {string} [type]
+ */
+export async function sinkFor(size, type) {
+  if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
+    try {
+      return await SpoolSink.create(type);
+    } catch (e) {
+      console.warn(`OrgSeal: no disk spool here (${e?.message ?? e}); this file is assembled in memory`);
+    }
+  }
+  return new MemorySink(type);
+}
+
+async function remove(name) {
+  mine.delete(name);
+  const dir = await navigator.storage.getDirectory();
+  await dir.removeEntry(name).catch(() => {});
+}
+
+/** Removes this page's spool files (when it goes away), or one of them. */
+export async function removeSpool(name) {
+  if (name) return remove(name);
+  await Promise.all([...mine].map(remove));
+}
+
+/** Removes spool files older than a day (left by a crash). */
+export async function sweepStale() {
+  if (!navigator.storage?.getDirectory) return;
+  const dir = await navigator.storage.getDirectory();
+  // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
+  for await (const [name] of dir.entries()) {
+    const m = /^spool-(\d+)-/.exec(name);
+    if (m && Date.now() - Number(m[1]) > STALE_MS) await dir.removeEntry(name).catch(() => {});
+  }
+}

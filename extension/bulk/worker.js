@@ -1,0 +1,33 @@
+// @ts-check
+// A worker of bulk/gcm.js: holds one file's AES key as a non-extractable
+// CryptoKey and seals (sealWindow: reads its part of the file) or opens
+// (openWindow) the windows it is given, running only the AES-GCM calls the
+// core planned; returns a Blob, or which chunk did not verify.
+import { importChunkKey, openWindow, sealWindow } from './gcm.js';
+
+/** @type {CryptoKey | null} */
+let key = null;
+self.onmessage = async ({ data }) => {
+  if (data?.raw) {
+    try {
+      key = await importChunkKey(data.raw);
+      data.raw.fill(0);
+      self.postMessage({ ready: true });
+    } catch (e) {
+      self.postMessage({ error: String(e?.message ?? e) });
+    }
+    return;
+  }
+  const { id, op } = data ?? {};
+  try {
+    if (!key) throw new Error('no key');
+    if (op === 'seal') {
+      self.postMessage({ id, blob: await sealWindow(key, data.file, data.start, data.end, data.ranges, data.nonces) });
+    } else if (op === 'open') {
+      const out = await openWindow(key, data.bytes, data.lengths, data.nonces);
+      self.postMessage(out instanceof Blob ? { id, blob: out } : { id, failed: out.failed });
+    } else throw new Error(`unknown job ${op}`);
+  } catch (e) {
+    self.postMessage({ id, error: String(e?.message ?? e) });
+  }
+};

@@ -1,0 +1,326 @@
+// `cargo xtask bench-browser`: sealing and opening speed in real headless
+// Chromium with the real extension, against baselines run in the same browser
+// in the same run, and the browser's memory while a 4 GiB file is sealed.
+//
+// - extension seal: a file picked into a file input on a protected page,
+//   timed from the pick until the page's input holds the sealed file;
+// - extension open: a sealed file downloaded from the vendor site, timed by
+//   the offscreen document (first byte to the opened Blob) and from the click
+//   until the file is complete in the downloads folder;
+// - baselines, on a page of an unprotected origin, over bytes already in
+//   memory: a bare WebCrypto AES-256-GCM loop over 16 KiB chunks on one
+//   thread (each call awaited), the same on two workers, and openpgp.js (v6,
+//   its defaults, password-encrypted, binary);
+// - memory: PSS summed over every process of the browser, sampled every
+//   250 ms, at idle and at peak while a 4 GiB file is sealed.
+//
+// Prints MB/s (10^6 bytes per second) for each and the ratios. Sizes can be
+// chosen: ORGSEAL_BENCH_MIB="256,1024" ORGSEAL_BENCH_MEMORY_MIB=4096.
+import { readFile, writeFile, open, rm } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { launch, startVendor, validPolicy, tempDir, waitForDownload, CLI_BIN, ROOT } from '../e2e/harness.mjs';
+
+const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').map(Number);
+const MEMORY_MIB = Number(process.env.ORGSEAL_BENCH_MEMORY_MIB ?? 4096);
+const FIXED_MIB = 5;
+const mbps = (bytes, ms) => bytes / ms / 1000;
+const debug = (...a) => process.env.ORGSEAL_BENCH_DEBUG && console.error('#', new Date().toISOString().slice(11, 19), ...a);
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+async function randomFile(file, bytes) {
+  const fh = await open(file, 'w');
+  const buf = Buffer.alloc(1 << 24);
+  for (let done = 0; done < bytes; done += buf.length) {
+    randomFillSync(buf);
+    await fh.write(buf, 0, Math.min(buf.length, bytes - done));
+  }
+  await fh.close();
+}
+
+// ---- memory: PSS of the browser's whole process tree ----
+function browserPids(profile) {
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  const parent = new Map();
+  let root = null;
+  for (const pid of procs) {
+    try {
+      const statText = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, statText.slice(statText.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!root && cmd.includes(`--user-data-dir=${profile}`) && !cmd.includes('--type=')) root = pid;
+    } catch {
+      // the process ended
+    }
+  }
+  if (!root) throw new Error('the browser process was not found');
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+function pssMiB(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+      if (m) kb += Number(m[1]);
+    } catch {
+      // the process ended
+    }
+  }
+  return kb / 1024;
+}
+
+// ---- the baseline page (an origin the policy does not name) ----
+const BASE_ORIGIN = 'http://127.0.0.1:9';
+const WORKER_JS = `
+let key;
+onmessage = async ({ data }) => {
+  if (data.raw) {
+    key = await crypto.subtle.importKey('raw', data.raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    postMessage({ ready: true });
+    return;
+  }
+  const { buf, op } = data;
+  const n = Math.ceil(buf.byteLength / (op === 'encrypt' ? 16384 : 16400));
+  const out = [];
+  const iv = new Uint8Array(12);
+  for (let i = 0; i < n; i++) {
+    const size = op === 'encrypt' ? 16384 : 16400;
+    out.push(await crypto.subtle[op]({ name: 'AES-GCM', iv }, key, new Uint8Array(buf, i * size, Math.min(size, buf.byteLength - i * size))));
+  }
+  postMessage({ n: out.length }); // results stay in the worker; only the count returns
+};`;
+const BASE_HTML = `<!doctype html><meta charset="utf-8"><title>baselines</title><script type="module">
+import * as openpgp from '/lab/openpgp.mjs';
+let data = null;
+const C = 16384;
+window.fill = (bytes) => {
+  data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(i + 65536, bytes)));
+  return data.length;
+};
+async function key() {
+  return crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+// One thread, each call awaited: the loop the issue measured.
+window.bare = async () => {
+  const k = await key();
+  const iv = new Uint8Array(12);
+  const sealed = [];
+  let t = performance.now();
+  for (let off = 0; off < data.length; off += C) sealed.push(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, k, data.subarray(off, off + C)));
+  const seal = performance.now() - t;
+  t = performance.now();
+  for (const s of sealed) await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, k, s);
+  return { seal, open: performance.now() - t };
+};
+// The same loop on two workers, 1 MiB windows handed out in turn.
+window.workers = async (count = 2) => {
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const url = URL.createObjectURL(new Blob([${JSON.stringify(WORKER_JS)}], { type: 'text/javascript' }));
+  const ws = [];
+  for (let i = 0; i < count; i++) {
+    const w = new Worker(url);
+    w.postMessage({ raw });
+    await new Promise((r) => (w.onmessage = r));
+    ws.push(w);
+  }
+  const run = (op, size) =>
+    new Promise((resolve) => {
+      const B = 64 * size;
+      const windows = Math.ceil(data.length / C / 64);
+      let next = 0, done = 0;
+      const give = (w) => {
+        if (next >= windows) return;
+        const start = next * 64 * C;
+        next++;
+        // Same bytes for both directions (the open is timed on its own).
+        const buf = data.slice(start, Math.min(start + B, data.length)).buffer;
+        w.postMessage({ buf, op }, [buf]);
+      };
+      for (const w of ws) {
+        w.onmessage = () => (++done === windows ? resolve() : give(w));
+        give(w);
+        give(w);
+      }
+    });
+  let t = performance.now();
+  await run('encrypt', C);
+  const seal = performance.now() - t;
+  ws.forEach((w) => w.terminate());
+  return { seal };
+};
+window.pgp = async () => {
+  let t = performance.now();
+  const message = await openpgp.createMessage({ binary: data });
+  const sealed = await openpgp.encrypt({ message, passwords: ['bench password'], format: 'binary' });
+  const seal = performance.now() - t;
+  t = performance.now();
+  const back = await openpgp.decrypt({ message: await openpgp.readMessage({ binaryMessage: sealed }), passwords: ['bench password'], format: 'binary' });
+  const open = performance.now() - t;
+  if (back.data.length !== data.length) throw new Error('openpgp.js gave back another length');
+  return { seal, open };
+};
+window.ready = true;
+</script>`;
+
+async function main() {
+  const work = await tempDir('orgseal-bench-');
+  const site = await startVendor({ csp: 'off' });
+  const policy = validPolicy([site.origin]);
+  const browser = await launch({ policy });
+  try {
+    await browser.popupText({ until: /Policy active/ });
+    const policyFile = path.join(work, 'policy.json');
+    await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
+    const openpgpJs = await readFile(path.join(ROOT, 'tests/node_modules/openpgp/dist/openpgp.min.mjs'));
+    const openpgpVersion = JSON.parse(await readFile(path.join(ROOT, 'tests/node_modules/openpgp/package.json'), 'utf8')).version;
+    await browser.context.route(`${BASE_ORIGIN}/lab/**`, (route) => {
+      const p = new URL(route.request().url()).pathname;
+      if (p === '/lab/openpgp.mjs') return route.fulfill({ status: 200, contentType: 'text/javascript', body: openpgpJs });
+      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: BASE_HTML });
+    });
+    await browser.context.route(`${site.origin}/lab/**`, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: `<!doctype html><input type="file" id="f"><script>
+          const f = document.getElementById('f');
+          f.addEventListener('change', () => { if (f.files[0] && window.__want && f.files[0].size > window.__want) window.__sealed = { t: performance.now(), size: f.files[0].size }; });
+        </script>`,
+      }),
+    );
+    const page = browser.page;
+
+    // Through the extension: pick, and time until the page holds the sealed file.
+    // A person picks a file a moment after the page loads; by then OrgSeal's
+    // sealer frame has started (the first pick does not wait for it).
+    const sealThroughExtension = async (file, bytes) => {
+      await page.goto(`${site.origin}/lab/pick`);
+      await page.waitForFunction(() => [...document.querySelectorAll('iframe')].some((f) => f.src.includes('/extension/sealer/')));
+      await new Promise((r) => setTimeout(r, 500));
+      await page.evaluate((n) => {
+        window.__want = n;
+        window.__sealed = null;
+        window.__t0 = performance.now();
+      }, bytes);
+      await page.setInputFiles('#f', file);
+      debug('picked', file);
+      await page.waitForFunction(() => window.__sealed, null, { polling: 5, timeout: 900000 });
+      return page.evaluate(() => window.__sealed.t - window.__t0);
+    };
+    // Through the extension: a download from the vendor site, sealed by the CLI.
+    const openThroughExtension = async (file, name) => {
+      const sealed = path.join(work, `${name}.orgseal`);
+      debug('encrypt', name);
+      execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, file, '--name', name, '-o', sealed, '--force']);
+      const [id] = await site.apiUpload(await readFile(sealed), name);
+      await rm(sealed);
+      debug('uploaded', id);
+      await site.open(page);
+      debug('opened the list');
+      const t0 = Date.now();
+      await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+      const got = await waitForDownload(browser.downloads, name, 900000);
+      debug('downloaded', got.length);
+      const total = Date.now() - t0;
+      const worker = browser.context.serviceWorkers().find((w) => w.url().includes(browser.id));
+      const { recent } = worker ? await worker.evaluate(() => chrome.storage.session.get('recent')) : { recent: [] };
+      const entry = recent.find((r) => r.kind === 'opened' && r.what === name);
+      await rm(path.join(browser.downloads, name));
+      return { total, inner: entry?.ms ?? NaN, size: got.length };
+    };
+
+    // Memory while a large file is sealed, first, while the browser is fresh.
+    if (MEMORY_MIB > 0) {
+      const bytes = MEMORY_MIB * 1048576;
+      const file = path.join(work, 'memory.bin');
+      await randomFile(file, bytes);
+      await page.goto(`${site.origin}/lab/pick`);
+      await new Promise((r) => setTimeout(r, 3000));
+      const idle = pssMiB(browserPids(browser.profile));
+      let peak = idle;
+      const sampler = setInterval(() => (peak = Math.max(peak, pssMiB(browserPids(browser.profile)))), 250);
+      const ms = await sealThroughExtension(file, bytes);
+      clearInterval(sampler);
+      peak = Math.max(peak, pssMiB(browserPids(browser.profile)));
+      await rm(file);
+      await page.goto('about:blank');
+      console.log(
+        `memory, ${MEMORY_MIB} MiB sealed in ${(ms / 1000).toFixed(1)} s (${fmt(mbps(bytes, ms))} MB/s): browser PSS idle ${idle.toFixed(0)} MiB, ` +
+          `peak ${peak.toFixed(0)} MiB, +${(peak - idle).toFixed(0)} MiB (target: under +64 MiB)`,
+      );
+    }
+
+    // Fixed cost: 5 MiB, five times each, the median.
+    const small = path.join(work, 'small.bin');
+    await randomFile(small, FIXED_MIB << 20);
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const smallSeal = [];
+    const smallOpen = [];
+    for (let i = 0; i < 5; i++) {
+      smallSeal.push(await sealThroughExtension(small, FIXED_MIB << 20));
+      smallOpen.push((await openThroughExtension(small, `small-${i}.bin`)).inner);
+    }
+    console.log(`fixed cost, ${FIXED_MIB} MiB, median of 5: seal ${median(smallSeal).toFixed(0)} ms (pick to sealed file in the page), open ${median(smallOpen).toFixed(0)} ms (offscreen: first byte to opened Blob)`);
+
+    const rows = [];
+    for (const mib of SIZES) {
+      const bytes = mib << 20;
+      const file = path.join(work, `data-${mib}.bin`);
+      await randomFile(file, bytes);
+      const sealMs = await sealThroughExtension(file, bytes);
+      const opened = await openThroughExtension(file, `data-${mib}.bin`);
+      if (opened.size !== bytes) throw new Error(`the download of ${mib} MiB came back with ${opened.size} bytes`);
+      await rm(file);
+      await page.goto(`${BASE_ORIGIN}/lab/base`);
+      await page.waitForFunction(() => window.ready);
+      await page.evaluate((n) => window.fill(n), bytes);
+      const bare = await page.evaluate(() => window.bare());
+      const two = await page.evaluate(() => window.workers(2));
+      const pgp = await page.evaluate(() => window.pgp());
+      await page.goto('about:blank');
+      const r = {
+        mib,
+        extSeal: mbps(bytes, sealMs),
+        extOpen: mbps(bytes, opened.inner),
+        extOpenTotal: mbps(bytes, opened.total),
+        bareSeal: mbps(bytes, bare.seal),
+        bareOpen: mbps(bytes, bare.open),
+        twoSeal: mbps(bytes, two.seal),
+        pgpSeal: mbps(bytes, pgp.seal),
+        pgpOpen: mbps(bytes, pgp.open),
+      };
+      rows.push(r);
+      console.log(
+        `${mib} MiB, MB/s: extension seal ${fmt(r.extSeal)}, open ${fmt(r.extOpen)} (click to saved file ${fmt(r.extOpenTotal)}); ` +
+          `bare WebCrypto one thread seal ${fmt(r.bareSeal)}, open ${fmt(r.bareOpen)}; two workers seal ${fmt(r.twoSeal)}; ` +
+          `openpgp.js ${openpgpVersion} seal ${fmt(r.pgpSeal)}, open ${fmt(r.pgpOpen)}`,
+      );
+      console.log(
+        `${mib} MiB, ratios: extension / bare one thread: seal ${(r.extSeal / r.bareSeal).toFixed(2)}x, open ${(r.extOpen / r.bareOpen).toFixed(2)}x` +
+          ` (targets 0.8x, and 1.3x using both cores); two workers / one thread ${(r.twoSeal / r.bareSeal).toFixed(2)}x;` +
+          ` extension / openpgp.js: seal ${(r.extSeal / r.pgpSeal).toFixed(2)}x, open ${(r.extOpen / r.pgpOpen).toFixed(2)}x (target 2x)`,
+      );
+    }
+
+  } finally {
+    await browser.close();
+    await site.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
