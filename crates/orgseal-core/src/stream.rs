@@ -155,7 +155,8 @@ impl MessageKeys {
 /// A message's AEAD key and base nonce: enough to seal or open its chunks, and
 /// nothing else (it cannot open any other message, nor derive the org key).
 /// This is the "file key" the background hands to the sealer and opener.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+// No PartialEq: a secret is never compared with `==` (not constant-time).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct ChunkKey {
     key: [u8; KEY_LEN],
     base_nonce: [u8; NONCE_LEN],
