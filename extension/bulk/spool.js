@@ -134,13 +134,18 @@ export async function removeSpool(name) {
   await Promise.all([...mine].map(remove));
 }
 
-/** Removes spool files older than a day (left by a crash). */
-export async function sweepStale() {
+/**
+ * Removes spool files older than `maxAgeMs` (left by a crash). The offscreen
+ * document, the only page of its kind, removes them all when it starts: an
+ * opened download's plaintext must not outlive the page that made it.
+ * @param {number} [maxAgeMs]
+ */
+export async function sweepStale(maxAgeMs = STALE_MS) {
   if (!navigator.storage?.getDirectory) return;
   const dir = await navigator.storage.getDirectory();
   // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
   for await (const [name] of dir.entries()) {
     const m = /^spool-(\d+)-/.exec(name);
-    if (m && Date.now() - Number(m[1]) > STALE_MS) await dir.removeEntry(name).catch(() => {});
+    if (m && !mine.has(name) && Date.now() - Number(m[1]) >= maxAgeMs) await dir.removeEntry(name).catch(() => {});
   }
 }

@@ -10,11 +10,13 @@ import { removeSpool, sweepStale } from '../bulk/spool.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const urls = new Map(); // blob URL → its spool file (or undefined)
-sweepStale().catch(() => {});
+// Spool files here hold opened plaintext: any left by a crash go at once.
+const swept = sweepStale(0).catch(() => {});
 
 const beginOpen = (prefix) => ask({ type: MSG.openBegin, prefix });
 
 async function openUrl(url) {
+  await swept;
   const response = await fetch(url, { credentials: 'include' });
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
   const started = performance.now();
