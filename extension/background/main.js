@@ -31,6 +31,7 @@ let status = { state: 'loading' };
 // so that they outlive the service worker being stopped while a page is open.
 // A token is good for one claim, within TOKEN_TTL_MS of being issued.
 const TOKEN_TTL_MS = 60000;
+const MAX_TAB_TOKENS = 32;
 const claiming = new Set(); // tokens being claimed right now (claims are atomic)
 const tokens = {
   /** @returns {Promise<SealerToken | undefined>} */
@@ -40,6 +41,15 @@ const tokens = {
   },
   async set(token, value) {
     await api.storage.session.set({ [`sealer:${token}`]: value });
+  },
+  // A page that reloads itself over and over gets a token per load: a tab
+  // keeps its newest MAX_TAB_TOKENS (far more frames than pick files at once).
+  async trimTab(tabId) {
+    const all = /** @type {Record<string, any>} */ (await api.storage.session.get(null));
+    const mine = Object.keys(all)
+      .filter((k) => k.startsWith('sealer:') && all[k]?.tabId === tabId)
+      .sort((a, b) => all[b].issued - all[a].issued);
+    if (mine.length >= MAX_TAB_TOKENS) await api.storage.session.remove(mine.slice(MAX_TAB_TOKENS - 1));
   },
   // A tab's tokens go with the tab, so the store does not grow for the whole session.
   async dropTab(tabId) {
@@ -259,6 +269,7 @@ const handlers = {
     const { mode, site } = modeFor(sender);
     if (mode !== 'seal') throw new Error('this site is not configured for sealing');
     const token = randomToken();
+    await tokens.trimTab(sender.tab.id);
     await tokens.set(token, { tabId: sender.tab.id, origin: site.origin, claimed: false, issued: Date.now() });
     return { token };
   },
@@ -480,7 +491,17 @@ function unsealedDownloadRefusal(contentType, url) {
 const openingTabs = new Map(); // download URL → the tab whose badge shows its progress
 
 async function openDownload(url, browserName) {
-  const [tab] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+  // The progress goes on the badge of the active tab only if it shows the
+  // download's site; never over another site's protection sign.
+  const [active] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+  const origin = (u) => {
+    try {
+      return new URL(u).origin;
+    } catch {
+      return null;
+    }
+  };
+  const tab = active?.url && origin(active.url) === origin(url) ? active : undefined;
   if (tab?.id !== undefined) openingTabs.set(url, tab.id);
   try {
     await openAndSave(url, browserName);
@@ -511,7 +532,15 @@ async function openAndSave(url, browserName) {
   const name = safeFileName(opened.sealed ? opened.name : fallback);
   const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
   console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
-  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size, opened.ms);
-  ownDownloads.set(opened.blobUrl, name);
-  await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify' });
+  try {
+    ownDownloads.set(opened.blobUrl, name);
+    await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify' });
+  } catch (e) {
+    // Not saved: the opened file (and its spool) must not linger.
+    ownDownloads.delete(opened.blobUrl);
+    api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: opened.blobUrl }).catch(() => {});
+    note(`download of ${name}`, `the browser did not save it (${e?.message ?? e})`);
+    return;
+  }
+  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size, opened.ms).catch(() => {});
 }

@@ -109,17 +109,26 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
 export async function startPool(raw) {
   const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
   const workers = [];
-  for (let i = 0; i < size; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    await new Promise((ok, fail) => {
-      w.onmessage = ({ data }) => (data?.ready ? ok(undefined) : fail(new Error(data?.error ?? 'the sealing worker did not start')));
-      w.onerror = (e) => fail(new Error(`the sealing worker did not start (${e.message})`));
-      w.postMessage({ raw: raw.slice() });
-    });
-    workers.push({ w, queue: 0 });
+  try {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      workers.push({ w, queue: 0 });
+      await new Promise((ok, fail) => {
+        w.onmessage = ({ data }) => (data?.ready ? ok(undefined) : fail(new Error(data?.error ?? 'the worker did not start')));
+        w.onerror = (e) => fail(new Error(`the worker did not start (${e.message})`));
+        // A copy of the key moves to the worker (transferred: none is left here).
+        const copy = raw.slice();
+        w.postMessage({ raw: copy }, [copy.buffer]);
+      });
+    }
+  } catch (e) {
+    for (const { w } of workers) w.terminate();
+    throw e;
   }
   const pending = new Map();
   let nextId = 1;
+  /** @type {Error | null} once a worker has failed, the pool takes no more work */
+  let dead = null;
   for (const entry of workers) {
     entry.w.onmessage = ({ data }) => {
       const call = pending.get(data?.id);
@@ -131,13 +140,15 @@ export async function startPool(raw) {
       else call.fail(new Error(data.error ?? 'an OrgSeal worker failed'));
     };
     entry.w.onerror = (e) => {
-      for (const call of pending.values()) call.fail(new Error(`a sealing worker failed (${e.message})`));
+      dead = new Error(`an OrgSeal worker failed (${e.message})`);
+      for (const call of pending.values()) call.fail(dead);
       pending.clear();
     };
   }
   return {
     size,
     run(job) {
+      if (dead) return Promise.reject(dead);
       const entry = workers.reduce((a, b) => (b.queue < a.queue ? b : a));
       entry.queue++;
       const id = nextId++;

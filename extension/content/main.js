@@ -114,6 +114,9 @@
             else call.fail(Object.assign(new Error(data.message ?? 'sealing failed'), { code: data.code }));
           };
           frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(sealerUrl).origin, [channel.port2]);
+          // Loaded again (the page moved or reloaded the frame): its port is
+          // dead, so the frame goes and the next seal starts a new one.
+          frame.addEventListener('load', () => frame.remove(), { once: true });
         },
         { once: true },
       );
@@ -223,7 +226,8 @@
 
   // The sealer frame doubles as the progress overlay: once sealing has taken
   // a second, it is shown (file name, percent, speed, Cancel). It is another
-  // origin, so the page can neither read nor restyle what it shows.
+  // origin, so the page can neither read nor change what it shows (it can
+  // hide or cover the frame element, which only stops its own upload).
   const OVERLAY =
     'display:block !important;position:fixed !important;right:12px !important;bottom:12px !important;' +
     'width:360px !important;height:104px !important;border:0 !important;margin:0 !important;padding:0 !important;' +

@@ -35,10 +35,11 @@ function concat(a, b) {
  * file, or null for bytes that are not one (`not-orgseal`). A file that
  * starts like one but is damaged throws with the core's code.
  * @param {Uint8Array} first
+ * @param {boolean} ended the stream ended within these bytes
  */
-function sealedPrefixLength(first) {
+function sealedPrefixLength(first, ended) {
   try {
-    return prefixLength(first);
+    return prefixLength(first, ended);
   } catch (e) {
     if (e?.code === 'not-orgseal') return null;
     throw e;
@@ -57,7 +58,7 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   const it = pieces(stream);
   const state = { buf: new Uint8Array(0), done: false };
   await fill(it, state, headerLength());
-  const need = sealedPrefixLength(state.buf.subarray(0, headerLength()));
+  const need = sealedPrefixLength(state.buf.subarray(0, headerLength()), state.done && state.buf.length < headerLength());
   if (need === null) {
     const sink = await sinkFor(length);
     try {
@@ -76,21 +77,24 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   const plan = new OpenPlan(chunkKey, info.contentOffset, info.size ?? undefined);
   chunkKey.fill(0);
   const raw = plan.aesKey();
-  const key = await importChunkKey(raw);
-  const pool = (info.size ?? length) >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
-  raw.fill(0);
-  // Large files are assembled on disk in the extension's private storage
-  // (never in the downloads folder) and saved only after the last chunk
-  // verified; on any refusal the spool file is removed.
-  const sink = await sinkFor(info.size ?? length, info.type || 'application/octet-stream');
+  let pool = null;
+  let sink = null;
   let blob;
   try {
+    const key = await importChunkKey(raw);
+    pool = (info.size ?? length) >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
+    raw.fill(0);
+    // Large files are assembled on disk in the extension's private storage
+    // (never in the downloads folder) and saved only after the last chunk
+    // verified; on any refusal the spool file is removed.
+    sink = await sinkFor(info.size ?? length, info.type || 'application/octet-stream');
     await openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool);
     blob = await sink.finish();
   } catch (e) {
-    await sink.discard();
+    await sink?.discard();
     throw e;
   } finally {
+    raw.fill(0);
     pool?.stop();
     plan.free();
   }

@@ -55,21 +55,31 @@ async function seal(token, file, progress, control) {
   const plan = new SealPlan(chunkKey, file.size);
   chunkKey.fill(0);
   const raw = plan.aesKey();
-  const key = await importChunkKey(raw);
-  // Files of some size are read and sealed on workers, one per core; starting
-  // them costs a few milliseconds, which a small file does not repay.
-  const pool = file.size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
-  raw.fill(0);
-  const sink = await sinkFor(file.size);
+  const stopIfCancelled = () => {
+    if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
+  };
+  let pool = null;
+  let sink = null;
   let sealed;
   try {
+    const key = await importChunkKey(raw);
+    // Files of some size are read and sealed on workers, one per core;
+    // starting them costs a few milliseconds, which a small file does not repay.
+    pool = file.size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
+    raw.fill(0);
+    stopIfCancelled();
+    sink = await sinkFor(file.size);
     await sink.push(fromBase64(begin.prefix));
     await sealBlob(file, plan, key, sink, progress, control, pool);
+    // A Cancel during the last window counts too.
+    stopIfCancelled();
     sealed = await sink.finish();
+    stopIfCancelled();
   } catch (e) {
-    await sink.discard();
+    await sink?.discard();
     throw e;
   } finally {
+    raw.fill(0);
     pool?.stop();
     plan.free();
   }

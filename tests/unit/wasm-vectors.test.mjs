@@ -52,7 +52,7 @@ async function* piecesOf(bytes, step) {
 // the prefix, then the content opened by the core's OpenPlan with WebCrypto,
 // arriving in pieces of `step` bytes.
 async function open(bytes, step) {
-  const need = core.prefixLength(bytes.subarray(0, core.headerLength()));
+  const need = core.prefixLength(bytes.subarray(0, core.headerLength()), bytes.length < core.headerLength());
   const info = policy.beginOpen(bytes.subarray(0, need));
   const plan = new core.OpenPlan(info.chunkKey, info.contentOffset, info.size ?? undefined);
   const key = await importChunkKey(plan.aesKey());
@@ -103,9 +103,15 @@ test('every vector file opens, or is refused with the core\'s code, through the 
 });
 
 test('bytes that are not an OrgSeal file are told apart from a damaged one by code', () => {
-  assert.throws(() => core.prefixLength(new TextEncoder().encode('%PDF-1.7 and more bytes here...')), (e) => e.code === 'not-orgseal');
+  assert.throws(() => core.prefixLength(new TextEncoder().encode('%PDF-1.7 and more bytes here...'), false), (e) => e.code === 'not-orgseal');
   // A strict prefix of the magic is a cut file, not an unsealed one (as in the CLI).
-  assert.throws(() => core.prefixLength(new TextEncoder().encode('OrgS')), (e) => e.code === 'short-file');
+  assert.throws(() => core.prefixLength(new TextEncoder().encode('OrgS'), false), (e) => e.code === 'short-file');
+  // A whole file shorter than the magic is not an OrgSeal file: an empty one,
+  // or one that happens to start like it. Longer, it is a cut one.
+  for (const whole of ['', 'O', 'OrgSea']) {
+    assert.throws(() => core.prefixLength(new TextEncoder().encode(whole), true), (e) => e.code === 'not-orgseal', JSON.stringify(whole));
+  }
+  assert.throws(() => core.prefixLength(new TextEncoder().encode('OrgSeal'), true), (e) => e.code === 'short-file');
 });
 
 test('sealed through WebCrypto at sizes around the chunk edges, opened by the native CLI and by the same path', async () => {

@@ -47,6 +47,19 @@ impl Header {
         Ok(Header { key_id, meta_len })
     }
 
+    /// [`Header::parse`] for the first bytes of a stream; `complete` says the
+    /// stream ended there. A complete input shorter than the magic cannot be
+    /// an OrgSeal file, whatever it starts with (an empty file, `"Or"`): it
+    /// is [`Error::NotOrgSeal`], not a cut one. A reader that passes unsealed
+    /// files through (the extension's downloads) uses this to tell the two
+    /// apart.
+    pub fn parse_start(bytes: &[u8], complete: bool) -> Result<Header, Error> {
+        if complete && bytes.len() < MAGIC.len() {
+            return Err(Error::NotOrgSeal);
+        }
+        Header::parse(bytes)
+    }
+
     /// The 28 header bytes.
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];

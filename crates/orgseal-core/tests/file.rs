@@ -368,3 +368,14 @@ fn the_counted_reader_accepts_and_refuses_exactly_what_the_core_does() {
         }
     }
 }
+
+#[test]
+fn a_whole_input_shorter_than_the_magic_is_not_an_orgseal_file() {
+    for whole in [&b""[..], b"O", b"OrgSea"] {
+        assert!(matches!(Header::parse_start(whole, true), Err(Error::NotOrgSeal)), "{whole:?}");
+        // Not yet ended: it may still become one.
+        assert!(matches!(Header::parse_start(whole, false), Err(Error::ShortFile { .. })), "{whole:?}");
+    }
+    assert!(matches!(Header::parse_start(b"OrgSeal", true), Err(Error::ShortFile { .. })));
+    assert!(matches!(Header::parse_start(b"%PDF", true), Err(Error::NotOrgSeal)));
+}

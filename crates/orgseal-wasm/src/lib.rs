@@ -234,11 +234,13 @@ pub fn header_length() -> usize {
     HEADER_LEN
 }
 
-/// From the first 28 bytes: how many bytes `beginOpen` needs. Throws
-/// `not-orgseal` for a file that is not sealed.
+/// From the first 28 bytes (fewer when `ended`: the stream ended there): how
+/// many bytes `beginOpen` needs. Throws `not-orgseal` for bytes that are not an
+/// OrgSeal file (including a whole file shorter than the magic), `short-file`
+/// for one cut inside its header.
 #[wasm_bindgen(js_name = prefixLength)]
-pub fn prefix_length(first: &[u8]) -> Result<usize, JsValue> {
-    Header::parse(first).map(|h| h.prefix_len()).map_err(core_error)
+pub fn prefix_length(first: &[u8], ended: bool) -> Result<usize, JsValue> {
+    Header::parse_start(first, ended).map(|h| h.prefix_len()).map_err(core_error)
 }
 
 /// A sealed (or server-given) name as one safe file name: the core's rule

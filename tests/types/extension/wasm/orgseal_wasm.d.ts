@@ -60,7 +60,7 @@ export class PolicyState {
 /** Header length every sealed file starts with. */
 export function headerLength(): number;
 /** From the first 28 bytes: how many bytes `beginOpen` needs; throws `not-orgseal` for a file that is not sealed. */
-export function prefixLength(first: Uint8Array | number[]): number;
+export function prefixLength(first: Uint8Array | number[], ended: boolean): number;
 /** The core's safe-file-name rule (docs/FORMAT.md §5). */
 export function safeFileName(name: string): string;
 
