@@ -10,6 +10,8 @@
 // This file only runs the AES-GCM calls the plan asks for and moves bytes.
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
 
+import { concat, join } from '../lib/bytes.js';
+
 /** Full chunks in 1 MiB; windows are a few of these. */
 const WINDOW = 64;
 
@@ -99,6 +101,36 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
  * @typedef {{ size: number, run(job: object): Promise<Blob | { failed: number }>, stop(): void }} Pool
  */
 
+/** Files of this size and more are sealed or opened on workers; starting
+ * them costs a few milliseconds, which a small file does not repay. */
+const POOL_FROM = 16 << 20;
+
+/**
+ * Runs `work(key, pool)` for one file of `size` bytes under `plan`'s key:
+ * the key imported as a non-extractable CryptoKey, workers from POOL_FROM on
+ * (none if they cannot start: the work runs on this thread), the raw key wiped
+ * once imported; on every path the workers stop and the plan is freed.
+ * @template T
+ * @param {{ aesKey(): Uint8Array, free(): void }} plan
+ * @param {number} size
+ * @param {(key: CryptoKey, pool: Pool | null) => Promise<T>} work
+ * @returns {Promise<T>}
+ */
+export async function withFileKey(plan, size, work) {
+  const raw = plan.aesKey();
+  let pool = null;
+  try {
+    const key = await importChunkKey(raw);
+    pool = size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
+    raw.fill(0);
+    return await work(key, pool);
+  } finally {
+    raw.fill(0);
+    pool?.stop();
+    plan.free();
+  }
+}
+
 /**
  * Workers that seal or open windows (bulk/worker.js), one per core, up to
  * four, each with its own non-extractable copy of the key. Only for
@@ -106,7 +138,7 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
  * @param {Uint8Array} raw the AES key; the caller wipes it after
  * @returns {Promise<Pool>}
  */
-export async function startPool(raw) {
+async function startPool(raw) {
   const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
   const workers = [];
   try {
@@ -250,12 +282,12 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
       gathered.push(piece);
       size += piece.length;
       if (size >= WANT) {
-        await take(joinAll(gathered, size));
+        await take(join(gathered, size));
         gathered = [];
         size = 0;
       }
     }
-    if (size) await take(joinAll(gathered, size));
+    if (size) await take(join(gathered, size));
     await drain(0);
     const [k, len] = plan.finish();
     open(k, [len], pending.slice(0, len));
@@ -264,23 +296,4 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
   } finally {
     for (const w of inFlight) w.opened.catch(() => {});
   }
-}
-
-function joinAll(parts, size) {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function concat(a, b) {
-  if (!a.length) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

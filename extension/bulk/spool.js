@@ -111,7 +111,7 @@ export class SpoolSink {
  * @param {number} size
  * @param {string} [type]
  */
-export async function sinkFor(size, type) {
+async function sinkFor(size, type) {
   if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
     try {
       return await SpoolSink.create(type);
@@ -147,5 +147,24 @@ export async function sweepStale(maxAgeMs = STALE_MS) {
   for await (const [name] of dir.entries()) {
     const m = /^spool-(\d+)-/.exec(name);
     if (m && !mine.has(name) && Date.now() - Number(m[1]) >= maxAgeMs) await dir.removeEntry(name).catch(() => {});
+  }
+}
+
+/**
+ * Assembles a file of about `size` bytes: `fill(sink)` pushes its parts into a
+ * sink from sinkFor; on success returns the file and its spool name (if on
+ * disk), on any error discards what was written and rethrows.
+ * @param {number} size
+ * @param {string | undefined} type
+ * @param {(sink: MemorySink | SpoolSink) => Promise<void>} fill
+ */
+export async function assemble(size, type, fill) {
+  const sink = await sinkFor(size, type);
+  try {
+    await fill(sink);
+    return { blob: await sink.finish(), spool: sink.name };
+  } catch (e) {
+    await sink.discard();
+    throw e;
   }
 }

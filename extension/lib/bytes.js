@@ -31,3 +31,24 @@ export async function* pieces(stream) {
     reader.releaseLock();
   }
 }
+
+/** `a` then `b` in one array (`b` itself when `a` is empty). */
+export function concat(a, b) {
+  if (!a.length) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The arrays `parts`, `size` bytes in all, in one array. */
+export function join(parts, size) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -6,12 +6,9 @@
 // Every reading rule (what is an OrgSeal file, how long its prefix is, when it
 // is cut short) is the core's; this file only moves bytes.
 import { loadCore, OpenPlan, headerLength, prefixLength } from '../lib/wasm.js';
-import { pieces, toBase64, fromBase64 } from '../lib/bytes.js';
-import { sinkFor } from '../bulk/spool.js';
-import { importChunkKey, openPieces, startPool } from '../bulk/gcm.js';
-
-/** Downloads of this size and more are opened on workers, one per core. */
-const POOL_FROM = 16 << 20;
+import { pieces, toBase64, fromBase64, concat } from '../lib/bytes.js';
+import { assemble } from '../bulk/spool.js';
+import { openPieces, withFileKey } from '../bulk/gcm.js';
 
 // Pulls bytes from an async iterator until `buf` holds at least n bytes.
 async function fill(it, state, n) {
@@ -20,14 +17,6 @@ async function fill(it, state, n) {
     if (done) state.done = true;
     else state.buf = concat(state.buf, value);
   }
-}
-
-function concat(a, b) {
-  if (!a.length) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
@@ -60,15 +49,11 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   await fill(it, state, headerLength());
   const need = sealedPrefixLength(state.buf.subarray(0, headerLength()), state.done && state.buf.length < headerLength());
   if (need === null) {
-    const sink = await sinkFor(length);
-    try {
+    const { blob, spool } = await assemble(length, undefined, async (sink) => {
       await sink.push(state.buf);
       for await (const p of it) await sink.push(p);
-      return { sealed: false, blob: await sink.finish(), spool: sink.name };
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+    });
+    return { sealed: false, blob, spool };
   }
   await fill(it, state, need);
   // A prefix cut short is refused by the core (`short-file`).
@@ -76,27 +61,14 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   const chunkKey = fromBase64(info.chunkKey);
   const plan = new OpenPlan(chunkKey, info.contentOffset, info.size ?? undefined);
   chunkKey.fill(0);
-  const raw = plan.aesKey();
-  let pool = null;
-  let sink = null;
-  let blob;
-  try {
-    const key = await importChunkKey(raw);
-    pool = (info.size ?? length) >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
-    raw.fill(0);
-    // Large files are assembled on disk in the extension's private storage
-    // (never in the downloads folder) and saved only after the last chunk
-    // verified; on any refusal the spool file is removed.
-    sink = await sinkFor(info.size ?? length, info.type || 'application/octet-stream');
-    await openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool);
-    blob = await sink.finish();
-  } catch (e) {
-    await sink?.discard();
-    throw e;
-  } finally {
-    raw.fill(0);
-    pool?.stop();
-    plan.free();
-  }
-  return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool: sink.name };
+  // Large files are assembled on disk in the extension's private storage
+  // (never in the downloads folder) and saved only after the last chunk
+  // verified; on any refusal the spool file is removed.
+  const size = info.size ?? length;
+  const { blob, spool } = await withFileKey(plan, size, (key, pool) =>
+    assemble(size, info.type || 'application/octet-stream', (sink) =>
+      openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool),
+    ),
+  );
+  return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool };
 }

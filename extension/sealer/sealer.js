@@ -6,15 +6,14 @@
 import { loadCore, SealPlan } from '../lib/wasm.js';
 import { fromBase64 } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
-import { importChunkKey, sealBlob, startPool } from '../bulk/gcm.js';
-import { sinkFor, removeSpool, sweepStale } from '../bulk/spool.js';
+import { sealBlob, withFileKey } from '../bulk/gcm.js';
+import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
 
 // Sealed files of 64 MiB and more are assembled on disk (the extension's
 // private file system) and handed to the page as disk-backed Files, so memory
 // does not grow with the file. They hold only sealed bytes; they go when this
 // frame does (the page closes or navigates), and any left by a crash after a day.
 sweepStale().catch(() => {});
-const POOL_FROM = 16 << 20;
 addEventListener('pagehide', () => removeSpool());
 
 // What this frame shows once the content script makes it visible: the file
@@ -54,35 +53,19 @@ async function seal(token, file, progress, control) {
   const chunkKey = fromBase64(begin.chunkKey);
   const plan = new SealPlan(chunkKey, file.size);
   chunkKey.fill(0);
-  const raw = plan.aesKey();
   const stopIfCancelled = () => {
     if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
   };
-  let pool = null;
-  let sink = null;
-  let sealed;
-  try {
-    const key = await importChunkKey(raw);
-    // Files of some size are read and sealed on workers, one per core;
-    // starting them costs a few milliseconds, which a small file does not repay.
-    pool = file.size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
-    raw.fill(0);
-    stopIfCancelled();
-    sink = await sinkFor(file.size);
-    await sink.push(fromBase64(begin.prefix));
-    await sealBlob(file, plan, key, sink, progress, control, pool);
-    // A Cancel during the last window counts too.
-    stopIfCancelled();
-    sealed = await sink.finish();
-    stopIfCancelled();
-  } catch (e) {
-    await sink?.discard();
-    throw e;
-  } finally {
-    raw.fill(0);
-    pool?.stop();
-    plan.free();
-  }
+  const { blob: sealed } = await withFileKey(plan, file.size, (key, pool) =>
+    assemble(file.size, undefined, async (sink) => {
+      stopIfCancelled();
+      await sink.push(fromBase64(begin.prefix));
+      await sealBlob(file, plan, key, sink, progress, control, pool);
+      // A Cancel during the last window counts too.
+      stopIfCancelled();
+    }),
+  );
+  stopIfCancelled();
   // With sealed names the site learns nothing of the original: not even its
   // modification time (that travels inside the sealed metadata).
   const lastModified = begin.hideName ? Date.now() : file.lastModified;
