@@ -153,7 +153,11 @@ test('a file input in a closed shadow root: sealed, picked through a click or se
   await page.goto(`${site.origin}/lab/closed-shadow`);
   // A person clicks the input (inside the closed root) and picks a file.
   const box = await page.locator('#host').boundingBox();
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.mouse.click(box.x + 10, box.y + box.height / 2)]);
+  // In about one run in four the first click opened no chooser at all (not
+  // explained yet; nothing reaches the page then): a person clicks again, and
+  // so does the test, once. A chooser that never opens still fails the test.
+  const click = () => Promise.all([page.waitForEvent('filechooser', { timeout: 8000 }), page.mouse.click(box.x + 10, box.y + box.height / 2)]);
+  const [chooser] = await click().catch(click);
   await chooser.setFiles(files['a.bin'].path);
   const records = await seen(page, 2);
   await waitUploads(page, 2);
