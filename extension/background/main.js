@@ -13,6 +13,10 @@ import { MSG, CodedError, ask, serve, fromExtensionPage, fromContentScript } fro
 const api = globalThis.browser ?? globalThis.chrome;
 const SEALER_URL = api.runtime.getURL('extension/sealer/sealer.html');
 const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
+// Firefox (the only browser with runtime.getBrowserInfo): an event page with
+// a DOM instead of a service worker, no offscreen documents and no
+// onDeterminingFilename, and blocking webRequest for every extension.
+const FIREFOX = typeof (/** @type {any} */ (api.runtime).getBrowserInfo) === 'function';
 
 /** @typedef {{ origin: string, upload: string[], download: string[], sealNames: boolean }} Site */
 /**
@@ -249,7 +253,8 @@ const handlers = {
       version: api.runtime.getManifest().version,
       extensionId: api.runtime.id,
       installType,
-      guard: guardRunning && installType === 'admin',
+      // Chromium lets only a force-installed extension block requests; Firefox lets any.
+      guard: guardRunning && (installType === 'admin' || FIREFOX),
     };
   },
 
@@ -325,15 +330,10 @@ const handlers = {
     };
   },
 
-  // Offscreen document: how far a download has opened, shown as a percentage
-  // on the badge of the tab it came from.
+  // Offscreen document: how far a download has opened.
   async [MSG.openProgress](msg, sender) {
     if (!fromExtensionPage(sender, OFFSCREEN_PATH)) throw new Error('open-progress is for the offscreen document');
-    const tabId = openingTabs.get(msg.url);
-    if (tabId === undefined || !api.action || !(msg.total > 0)) return;
-    const pct = Math.min(99, Math.floor((100 * Number(msg.done)) / Number(msg.total)));
-    api.action.setBadgeText({ tabId, text: `${pct}%` }).catch(() => {});
-    api.action.setTitle({ tabId, title: `OrgSeal is opening a download: ${pct} %` }).catch(() => {});
+    showOpenProgress(msg.url, Number(msg.done), Number(msg.total));
   },
 
   // Offscreen document: check a sealed file's prefix, hand back its chunk key.
@@ -341,14 +341,29 @@ const handlers = {
     if (!fromExtensionPage(sender, OFFSCREEN_PATH) || typeof msg.prefix !== 'string') {
       throw new Error('open-begin is for the offscreen document');
     }
-    await ready;
-    if (!policy || status.state !== 'valid') {
-      throw new CodedError('invalid-policy', 'no valid OrgSeal policy is installed, so sealed files cannot be opened');
-    }
-    const o = policy.beginOpen(fromBase64(msg.prefix));
-    return { ...o, chunkKey: toBase64(o.chunkKey) };
+    return beginOpen(msg.prefix);
   },
 };
+
+// How far a download has opened, as a percentage on the badge of the tab it
+// came from.
+function showOpenProgress(url, done, total) {
+  const tabId = openingTabs.get(url);
+  if (tabId === undefined || !api.action || !(total > 0)) return;
+  const pct = Math.min(99, Math.floor((100 * done) / total));
+  api.action.setBadgeText({ tabId, text: `${pct}%` }).catch(() => {});
+  api.action.setTitle({ tabId, title: `OrgSeal is opening a download: ${pct} %` }).catch(() => {});
+}
+
+// Checks a sealed file's prefix (base64) and returns this one file's chunk key.
+async function beginOpen(prefix) {
+  await ready;
+  if (!policy || status.state !== 'valid') {
+    throw new CodedError('invalid-policy', 'no valid OrgSeal policy is installed, so sealed files cannot be opened');
+  }
+  const o = policy.beginOpen(fromBase64(prefix));
+  return { ...o, chunkKey: toBase64(o.chunkKey) };
+}
 
 async function checkToken(msg, sender) {
   const t = typeof msg.token === 'string' ? await tokens.get(msg.token) : undefined;
@@ -421,6 +436,8 @@ async function configuredDownload(item) {
   return false;
 }
 
+// Chromium: every download the browser starts passes through
+// onDeterminingFilename, where ours are taken over.
 if (api.downloads?.onDeterminingFilename) {
   api.downloads.onDeterminingFilename.addListener((item, suggest) => {
     const own = ownDownloads.get(item.url);
@@ -444,16 +461,84 @@ if (api.downloads?.onDeterminingFilename) {
     })().catch((e) => note(`download ${item.url}`, String(e?.message ?? e)));
     return true;
   });
+} else if (api.webRequest?.onHeadersReceived) {
+  // Firefox has no onDeterminingFilename, and its response filter fails for
+  // a download started by a link. So the response of a configured download
+  // endpoint to a navigation (a link, a form, a frame: how a person starts a
+  // download) is cancelled before the browser saves anything, and fetched
+  // again and opened here. A redirect from a configured endpoint (to a
+  // presigned object-store URL) is followed to its end.
+  const redirected = new Map(); // requestId → the configured URL it started at
+  api.webRequest.onHeadersReceived.addListener(
+    // Firefox waits for a promise (the chrome types know only a plain answer).
+    /** @type {any} */ (async (/** @type {chrome.webRequest.OnHeadersReceivedDetails} */ details) => {
+      const start = redirected.get(details.requestId) ?? ((await configuredDownload({ url: details.url })) ? details.url : null);
+      if (!start) return {};
+      if (details.statusCode >= 300 && details.statusCode < 400) {
+        redirected.set(details.requestId, start);
+        return {};
+      }
+      redirected.delete(details.requestId);
+      if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) return {};
+      const disposition = details.responseHeaders?.find((h) => h.name.toLowerCase() === 'content-disposition')?.value ?? '';
+      openDownload(start, dispositionName(disposition) ?? lastSegment(details.url)).catch((e) =>
+        note(`download ${start}`, String(e?.message ?? e)),
+      );
+      return { cancel: true };
+    }),
+    { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
+    ['blocking', 'responseHeaders'],
+  );
+  api.webRequest.onErrorOccurred.addListener((d) => redirected.delete(d.requestId), { urls: ['http://*/*', 'https://*/*'] });
+}
 
+// The file name a Content-Disposition header gives (RFC 6266: `filename*`
+// in UTF-8 first, then `filename`), or null. Only a fallback, for a file
+// that is not sealed, and it passes through the core's safe-name rule.
+function dispositionName(value) {
+  const star = /filename\*\s*=\s*utf-8''([^;\s]+)/i.exec(value);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]);
+    } catch {
+      // not percent-encoded UTF-8: try the plain parameter
+    }
+  }
+  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(value);
+  if (!plain) return null;
+  return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2];
+}
+
+function lastSegment(url) {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'download';
+  } catch {
+    return 'download';
+  }
+}
+
+if (api.downloads?.onChanged) {
   api.downloads.onChanged.addListener((delta) => {
     if (delta.state?.current !== 'complete' && delta.state?.current !== 'interrupted') return;
     api.downloads.search({ id: delta.id }).then(([item]) => {
       if (item && ownDownloads.has(item.url)) {
         ownDownloads.delete(item.url);
-        api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: item.url }).catch(() => {});
+        revokeOpened(item.url);
       }
     });
   });
+}
+
+// Where downloads are fetched again and opened: Chromium's offscreen document
+// (its service worker cannot make Blob URLs), or, in Firefox, this background
+// page itself, which can.
+async function openInOpener(url) {
+  if (!api.offscreen) {
+    const opener = await import('../offscreen/opener.js');
+    return opener.openUrl(url, { beginOpen, progress: (done, total) => showOpenProgress(url, done, total) });
+  }
+  await ensureOffscreen();
+  return ask({ target: 'offscreen', type: MSG.openUrl, url });
 }
 
 // One offscreen document, made once even when two downloads start together.
@@ -474,6 +559,14 @@ function ensureOffscreen() {
   })();
   offscreenReady.catch(() => {}).finally(() => (offscreenReady = null));
   return offscreenReady;
+}
+
+function revokeOpened(blobUrl) {
+  if (!api.offscreen) {
+    import('../offscreen/opener.js').then((opener) => opener.revoke(blobUrl)).catch(() => {});
+    return;
+  }
+  api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: blobUrl }).catch(() => {});
 }
 
 // The unsealed-download rule (docs/POLICY.md §7.4). A response from a
@@ -512,18 +605,17 @@ async function openDownload(url, browserName) {
 }
 
 async function openAndSave(url, browserName) {
-  await ensureOffscreen();
   const fallback = (browserName || '').split(/[\\/]/).pop() || 'download';
   let opened;
   try {
-    opened = await ask({ target: 'offscreen', type: MSG.openUrl, url });
+    opened = await openInOpener(url);
   } catch (e) {
     note(`download of ${fallback}`, e.message);
     return;
   }
   const refusal = opened.sealed ? null : unsealedDownloadRefusal(opened.contentType, opened.finalUrl);
   if (refusal) {
-    api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: opened.blobUrl }).catch(() => {});
+    revokeOpened(opened.blobUrl);
     note(`download of ${fallback}`, refusal.message);
     return;
   }
@@ -534,11 +626,13 @@ async function openAndSave(url, browserName) {
   console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
   try {
     ownDownloads.set(opened.blobUrl, name);
-    await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify' });
+    // Chromium names it in onDeterminingFilename (a name given here would
+    // pass through there too); Firefox takes the name here.
+    await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify', ...(FIREFOX ? { filename: name, saveAs: false } : {}) });
   } catch (e) {
     // Not saved: the opened file (and its spool) must not linger.
     ownDownloads.delete(opened.blobUrl);
-    api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: opened.blobUrl }).catch(() => {});
+    revokeOpened(opened.blobUrl);
     note(`download of ${name}`, `the browser did not save it (${e?.message ?? e})`);
     return;
   }

@@ -4,8 +4,10 @@
 // grow with the file. `getFile()` on the finished file gives a disk-backed
 // File. Small files stay in memory (a Blob), where they are faster.
 //
-// Spool files are named `spool-<time>-<random>`; each extension page removes
-// its own when it goes away, and any left for a day (a crash) on start.
+// Spool files are named `spool-<kind>-<time>-<random>`, kind `seal` (sealed
+// bytes of an upload) or `open` (an opened download's plaintext); each
+// extension page removes its own when it goes away, and any left by a crash
+// on start.
 
 /** Files at least this large are spooled to disk. */
 export const SPOOL_FROM = 64 << 20;
@@ -50,10 +52,13 @@ export class MemorySink {
 
 /** Disk sink: writes to a new OPFS file; `finish()` gives its disk-backed File. */
 export class SpoolSink {
-  /** @param {string} [type] */
-  static async create(type = 'application/octet-stream') {
+  /**
+   * @param {string} [type]
+   * @param {'seal' | 'open'} [kind]
+   */
+  static async create(type = 'application/octet-stream', kind = 'seal') {
     const dir = await navigator.storage.getDirectory();
-    const name = `spool-${Date.now()}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
+    const name = `spool-${kind}-${Date.now()}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
     const handle = await dir.getFileHandle(name, { create: true });
     mine.add(name);
     const writable = await handle.createWritable();
@@ -110,11 +115,12 @@ export class SpoolSink {
  * else in memory.
  * @param {number} size
  * @param {string} [type]
+ * @param {'seal' | 'open'} [kind]
  */
-async function sinkFor(size, type) {
+async function sinkFor(size, type, kind) {
   if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
     try {
-      return await SpoolSink.create(type);
+      return await SpoolSink.create(type, kind);
     } catch (e) {
       console.warn(`OrgSeal: no disk spool here (${e?.message ?? e}); this file is assembled in memory`);
     }
@@ -135,18 +141,23 @@ export async function removeSpool(name) {
 }
 
 /**
- * Removes spool files older than `maxAgeMs` (left by a crash). The offscreen
- * document, the only page of its kind, removes them all when it starts: an
- * opened download's plaintext must not outlive the page that made it.
+ * Removes spool files of `kind` older than `maxAgeMs` (left by a crash). The
+ * opener, the only one of its kind, removes every `open` file before its
+ * first download: an opened download's plaintext must not outlive the page
+ * that made it. Sealers remove `seal` files a day old (another tab's sealer
+ * may be using a newer one).
+ * @param {'seal' | 'open'} kind
  * @param {number} [maxAgeMs]
  */
-export async function sweepStale(maxAgeMs = STALE_MS) {
+export async function sweepStale(kind, maxAgeMs = STALE_MS) {
   if (!navigator.storage?.getDirectory) return;
   const dir = await navigator.storage.getDirectory();
   // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
   for await (const [name] of dir.entries()) {
-    const m = /^spool-(\d+)-/.exec(name);
-    if (m && !mine.has(name) && Date.now() - Number(m[1]) >= maxAgeMs) await dir.removeEntry(name).catch(() => {});
+    // Names without a kind are from an older version: removed once a day old.
+    const m = /^spool-(?:(seal|open)-)?(\d+)-/.exec(name);
+    if (!m || mine.has(name) || (m[1] !== undefined && m[1] !== kind)) continue;
+    if (Date.now() - Number(m[2]) >= (m[1] === undefined ? STALE_MS : maxAgeMs)) await dir.removeEntry(name).catch(() => {});
   }
 }
 
@@ -157,9 +168,10 @@ export async function sweepStale(maxAgeMs = STALE_MS) {
  * @param {number} size
  * @param {string | undefined} type
  * @param {(sink: MemorySink | SpoolSink) => Promise<void>} fill
+ * @param {'seal' | 'open'} [kind] what the bytes are (the spool file's name says it)
  */
-export async function assemble(size, type, fill) {
-  const sink = await sinkFor(size, type);
+export async function assemble(size, type, fill, kind = 'seal') {
+  const sink = await sinkFor(size, type, kind);
   try {
     await fill(sink);
     return { blob: await sink.finish(), spool: sink.name };

@@ -52,7 +52,7 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
     const { blob, spool } = await assemble(length, undefined, async (sink) => {
       await sink.push(state.buf);
       for await (const p of it) await sink.push(p);
-    });
+    }, 'open');
     return { sealed: false, blob, spool };
   }
   await fill(it, state, need);
@@ -68,6 +68,7 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   const { blob, spool } = await withFileKey(plan, size, (key, pool) =>
     assemble(size, info.type || 'application/octet-stream', (sink) =>
       openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool),
+      'open',
     ),
   );
   return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool };

@@ -13,7 +13,7 @@ import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
 // private file system) and handed to the page as disk-backed Files, so memory
 // does not grow with the file. They hold only sealed bytes; they go when this
 // frame does (the page closes or navigates), and any left by a crash after a day.
-sweepStale().catch(() => {});
+sweepStale('seal').catch(() => {});
 addEventListener('pagehide', () => removeSpool());
 
 // What this frame shows once the content script makes it visible: the file

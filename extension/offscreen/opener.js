@@ -1,0 +1,57 @@
+// @ts-check
+// Fetches a download again with the user's cookies, opens it, and keeps a
+// Blob URL of the result for the background to save. Runs where Blob URLs
+// can be made: Chromium's offscreen document (a service worker cannot make
+// them), Firefox's background page. Nothing is saved unless the last chunk
+// verified: on any error the Blob is dropped and only the error returns.
+// Whether an unsealed response is saved is the background's decision.
+import { openStream } from './open.js';
+import { removeSpool, sweepStale } from '../bulk/spool.js';
+
+const urls = new Map(); // blob URL → its spool file (or undefined)
+// Spool files hold opened plaintext: any left by a crash go before the first open.
+let swept = null;
+
+/**
+ * @param {string} url
+ * @param {{ beginOpen: (prefix: string) => Promise<any>, progress: (done: number, total: number) => void }} how
+ */
+export async function openUrl(url, { beginOpen, progress }) {
+  swept ??= sweepStale('open', 0).catch(() => {});
+  await swept;
+  const response = await fetch(url, { credentials: 'include' });
+  if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
+  const started = performance.now();
+  // How far, for the toolbar badge of the tab the download came from (at
+  // most four times a second).
+  const total = Number(response.headers.get('content-length')) || 0;
+  let told = 0;
+  const tell = (done) => {
+    if (!total || performance.now() - told < 250) return;
+    told = performance.now();
+    progress(done, total);
+  };
+  const opened = await openStream(response.body, { beginOpen, progress: tell, length: total });
+  const ms = Math.round(performance.now() - started);
+  const blobUrl = URL.createObjectURL(opened.blob);
+  urls.set(blobUrl, opened.spool);
+  return {
+    blobUrl,
+    name: opened.name,
+    sealed: opened.sealed,
+    size: opened.blob.size,
+    ms,
+    contentType: response.headers.get('content-type') ?? '',
+    contentDisposition: response.headers.get('content-disposition') ?? '',
+    finalUrl: response.url,
+  };
+}
+
+/** Drops an opened file (saved, or refused by the browser) and its spool file. @param {string} blobUrl */
+export async function revoke(blobUrl) {
+  if (!urls.has(blobUrl)) return;
+  URL.revokeObjectURL(blobUrl);
+  const spool = urls.get(blobUrl);
+  urls.delete(blobUrl);
+  if (spool) await removeSpool(spool);
+}
