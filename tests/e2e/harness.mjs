@@ -287,7 +287,7 @@ export async function waitForDownload(dir, name, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = await readdir(dir);
-    if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload'))) {
+    if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload') || n.endsWith('.part'))) {
       return readFile(path.join(dir, name));
     }
     if (Date.now() > deadline) throw new Error(`no download named ${name} within ${timeoutMs} ms; folder has: ${names.join(', ')}`);

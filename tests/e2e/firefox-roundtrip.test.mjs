@@ -1,0 +1,172 @@
+// Firefox ESR: sealed upload and opened download with the real extension and
+// the policies.json IT deploys, against the vendor site on 127.0.0.1. The
+// same paths as roundtrip.test.mjs (Chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startVendor, tempDir, validPolicy, waitForDownload, shares32ByteRun, CLI_BIN } from './harness.mjs';
+import { launchFirefox, openSite, downloaded } from './firefox.mjs';
+
+const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
+let plainSite, strictSite, browser, files, filesDir, policy;
+
+before(async () => {
+  plainSite = await startVendor({ csp: 'off' });
+  strictSite = await startVendor(); // Content-Security-Policy: default-src 'self'
+  policy = validPolicy([plainSite.origin, strictSite.origin]);
+  browser = await launchFirefox({ policy });
+  const text = await browser.popupText({ until: /Policy active/ });
+  assert.match(text, /e2e-key/);
+  // Firefox lets any extension block requests: the guard is on without force-install.
+  assert.match(text, /Upload guard: on/);
+  const dir = (filesDir = await tempDir('orgseal-files-'));
+  files = [];
+  for (const size of SIZES) {
+    const name = `sample-${size}.bin`;
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    files.push({ name, size, bytes, path: path.join(dir, name) });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await plainSite?.stop();
+  await strictSite?.stop();
+  if (filesDir) await rm(filesDir, { recursive: true, force: true });
+});
+
+// Uploads through the page as a person does; returns the new file's id.
+async function upload(page, site, file, how) {
+  await openSite(page, site.origin);
+  const ids = () => page.evaluate(() => [...document.querySelectorAll('#files tbody tr')].map((r) => r.dataset.id));
+  const before = await ids();
+  if (how === 'form') {
+    await page.setInputFiles('#form-file', file.path);
+    await page.submitAndLoad('#form-submit');
+  } else {
+    await page.setInputFiles('#fetch-file', file.path);
+    await page.submitAndLoad('#fetch-upload');
+  }
+  await page.waitForFunction((n) => document.querySelectorAll('#files tbody tr').length > n, before.length);
+  const added = (await ids()).filter((id) => !before.includes(id));
+  assert.equal(added.length, 1, `one upload should add one file, it added ${added.length}`);
+  return added[0];
+}
+
+for (const [label, siteOf] of [
+  ['page without CSP', () => plainSite],
+  ["page with CSP default-src 'self'", () => strictSite],
+]) {
+  for (const how of ['form', 'fetch']) {
+    test(`Firefox: ${label}, ${how} upload: stored sealed, downloaded identical, for ${SIZES.join(', ')} bytes`, async () => {
+      const site = siteOf();
+      const page = browser.page;
+      for (const file of files) {
+        const id = await upload(page, site, file, how);
+        const stored = await site.blob(id);
+        assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal', `${file.name}: stored blob is not sealed`);
+        assert.ok(!shares32ByteRun(file.bytes, stored), `${file.name}: stored blob contains plaintext`);
+        const listed = await page.textContent(`#files tbody tr[data-id="${id}"] .name`);
+        assert.equal(listed, file.name);
+        await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+        const got = await waitForDownload(browser.downloads, file.name);
+        assert.equal(got.length, file.size, `${file.name}: size`);
+        assert.ok(got.equals(file.bytes), `${file.name}: downloaded bytes differ from the original`);
+        await rm(path.join(browser.downloads, file.name));
+      }
+    });
+  }
+}
+
+test('Firefox: a sealed download that fails to open is not saved, and the popup says why', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  const file = files.find((f) => f.size === 16 * 1024 + 1);
+  const id = await upload(page, site, file, 'form');
+  const blobPath = path.join(site.dataDir, 'blobs', id);
+  const stored = await site.blob(id);
+  const damaged = Buffer.from(stored);
+  damaged[damaged.length - 100] ^= 0x40;
+  await writeFile(blobPath, damaged);
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  const text = await browser.popupText({ until: /damaged at byte offset/ });
+  assert.match(text, /refused/);
+  assert.deepEqual(await downloaded(browser.downloads), [], 'nothing may be saved from a file that does not open');
+  // Truncated: cut in the middle of the last chunk.
+  await writeFile(blobPath, stored.subarray(0, stored.length - 20));
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  await browser.popupText({ until: /(damaged|truncated)[^]*(damaged|truncated)/ });
+  assert.deepEqual(await downloaded(browser.downloads), []);
+  // The page that had the link is still there (the cancelled download did not replace it).
+  assert.equal(await page.url(), site.origin + '/');
+});
+
+test('Firefox: the browser and the orgseal CLI read each other\'s files', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  const policyFile = path.join(filesDir, 'policy.json');
+  await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
+  const file = files[3];
+  const id = await upload(page, site, file, 'form');
+  const opened = execFileSync(CLI_BIN, ['decrypt', '--policy', policyFile, path.join(site.dataDir, 'blobs', id), '-o', '-']);
+  assert.ok(opened.equals(file.bytes), 'the CLI should open what Firefox sealed');
+  const name = 'from-cli.bin';
+  const original = files[4];
+  const sealedPath = path.join(filesDir, 'from-cli.orgseal');
+  execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, original.path, '--name', name, '-o', sealedPath]);
+  const [cliId] = await site.apiUpload(await readFile(sealedPath), 'from-cli.orgseal');
+  await page.goto(site.origin + '/');
+  await page.click(`#files tbody tr[data-id="${cliId}"] a.download`);
+  const got = await waitForDownload(browser.downloads, name);
+  assert.ok(got.equals(original.bytes), 'Firefox should open what the CLI sealed, under its sealed name');
+  await rm(path.join(browser.downloads, name));
+});
+
+test('Firefox: a large file goes up sealed and comes down opened, with its name and bytes, and a damaged one is not saved', async () => {
+  const site = strictSite;
+  const page = browser.page;
+  const name = 'survey-scan.tif';
+  const bytes = randomBytes(80 << 20);
+  const plain = path.join(filesDir, name);
+  await writeFile(plain, bytes);
+  const id = await upload(page, site, { path: plain }, 'form');
+  const stored = await site.blob(id);
+  assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal');
+  assert.ok(!shares32ByteRun(bytes, stored), 'the stored blob holds plaintext');
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  const got = await waitForDownload(browser.downloads, name, 120000);
+  assert.ok(got.equals(bytes), 'the download differs from the original');
+  await rm(path.join(browser.downloads, name));
+  const damaged = Buffer.from(stored);
+  damaged[damaged.length >> 1] ^= 1;
+  await writeFile(path.join(site.dataDir, 'blobs', id), damaged);
+  await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+  await browser.popupText({ until: /download of survey-scan\.tif\W+damaged at byte offset \d+ \(chunk \d+\)/ });
+  assert.deepEqual(await downloaded(browser.downloads), []);
+  await rm(plain);
+});
+
+test('Firefox: sealNames: the site sees only a random name, and the download is saved under the real one', async () => {
+  const site = await startVendor();
+  const named = await launchFirefox({ policy: validPolicy([site.origin], { sealNames: true }) });
+  try {
+    await named.popupText({ until: /names sealed/ });
+    const page = named.page;
+    const file = files.find((f) => f.size === 16 * 1024 + 1);
+    const id = await upload(page, site, file, 'fetch');
+    const listed = await page.textContent(`#files tbody tr[data-id="${id}"] .name`);
+    assert.match(listed, /^[0-9a-f]{24}\.orgseal$/, `the site should see a random name, it saw ${listed}`);
+    const stored = await site.blob(id);
+    assert.ok(!stored.includes(Buffer.from(file.name)), 'the real name must not be in the stored bytes in clear');
+    await page.click(`#files tbody tr[data-id="${id}"] a.download`);
+    const got = await waitForDownload(named.downloads, file.name);
+    assert.ok(got.equals(file.bytes), 'the download should open under the real name');
+  } finally {
+    await named.close();
+    await site.stop();
+  }
+});

@@ -1,0 +1,295 @@
+// The Firefox ESR side of the end-to-end tests: Debian's firefox-esr with the
+// real extension, driven through geckodriver (WebDriver, by selenium-webdriver;
+// no downloaded browser), with the policy IT deploys written as policies.json
+// where Debian's ESR reads it, in a private mount namespace so that the
+// host's files are never touched.
+import { execFileSync } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile, rm, chmod, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Builder, By, until as Until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import { tempDir, CLI_BIN, EXTENSION_DIR, USER } from './harness.mjs';
+
+const FIREFOX = '/usr/lib/firefox-esr/firefox-esr';
+// Debian's ESR reads /etc/firefox/policies/policies.json and
+// /usr/lib/firefox-esr/distribution/policies.json (a link to this folder);
+// the test mounts its own folder here, inside its namespace only.
+const DISTRIBUTION = '/usr/share/firefox-esr/distribution';
+const GECKODRIVER = process.env.ORGSEAL_GECKODRIVER ?? path.join(process.env.CARGO_HOME ?? path.join(process.env.HOME ?? '/root', '.cargo'), 'bin/geckodriver');
+export const GECKO_ID = 'orgseal@orgseal.example';
+const PASSWORD = 'correct horse battery';
+
+/** The policies.json for `policy`, as IT deploys it: `orgseal policy render --browser firefox`. */
+async function renderPolicy(policy, dir, extra = []) {
+  const source = path.join(dir, `policy-${randomBytes(6).toString('hex')}.json`);
+  await writeFile(source, JSON.stringify(policy), { mode: 0o600 });
+  try {
+    const args = ['policy', 'render', source, '--browser', 'firefox', '--os', 'linux', '--extension-id', GECKO_ID, ...extra];
+    return JSON.parse(execFileSync(CLI_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8'));
+  } catch (e) {
+    // A policy the CLI refuses (the invalid-policy tests, standing for a file
+    // IT edited by hand) is wrapped the same way.
+    if (e?.status !== 1) throw e;
+    return { policies: { '3rdparty': { Extensions: { [GECKO_ID]: policy } } } };
+  } finally {
+    await rm(source, { force: true });
+  }
+}
+
+/**
+ * Launches Firefox ESR with the extension installed temporarily (as
+ * about:debugging does), or force-installed by the policy (`policiesJson`, the
+ * file IT deploys, which then carries ExtensionSettings), and `policy` in
+ * managed storage. Firefox reads the policy only when it starts:
+ * `restart({policy})` is how a new one arrives, with the same profile.
+ */
+export async function launchFirefox({ policy, policiesJson } = {}) {
+  const dir = await tempDir('orgseal-firefox-');
+  const dist = path.join(dir, 'distribution');
+  const profile = path.join(dir, 'profile');
+  const downloads = path.join(dir, 'downloads');
+  await Promise.all([mkdir(dist), mkdir(profile), mkdir(downloads)]);
+  const wrapper = path.join(dir, 'firefox-ns.sh');
+  await writeFile(
+    wrapper,
+    '#!/bin/sh\n# Firefox in a private mount namespace whose distribution folder is this test\'s own.\n' +
+      `exec unshare -Urm sh -c 'mount --bind "$0" ${DISTRIBUTION} && exec ${FIREFOX} "$@"' '${dist}' "$@"\n`,
+  );
+  await chmod(wrapper, 0o755);
+  const uuid = randomUUID();
+  const state = { driver: null, handle: null };
+
+  async function writePolicies(p, file) {
+    const target = path.join(dist, 'policies.json');
+    if (file) await writeFile(target, file);
+    else if (p !== undefined) await writeFile(target, JSON.stringify(await renderPolicy(p, dir), null, 2));
+    else await rm(target, { force: true });
+  }
+
+  async function start() {
+    const options = new firefox.Options()
+      .setBinary(wrapper)
+      .addArguments('-headless', '-profile', profile)
+      .setPreference('browser.download.dir', downloads)
+      .setPreference('browser.download.folderList', 2)
+      .setPreference('browser.download.useDownloadDir', true)
+      .setPreference('browser.download.always_ask_before_handling_new_types', false)
+      .setPreference('browser.download.start_downloads_in_tmp_dir', true)
+      // The extension's pages at a known address (the popup is opened there).
+      .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: uuid }))
+      // A temporary add-on removed at shutdown keeps its storage (the last
+      // known sites) for the next start, as an installed one does.
+      .setPreference('extensions.webextensions.keepStorageOnUninstall', true)
+      .setPreference('devtools.console.stdout.chrome', Boolean(process.env.ORGSEAL_E2E_DEBUG))
+      .setPreference('devtools.console.stdout.content', Boolean(process.env.ORGSEAL_E2E_DEBUG));
+    const service = new firefox.ServiceBuilder(GECKODRIVER)
+      .addArguments('--allow-system-access')
+      .setStdio(['ignore', process.env.ORGSEAL_E2E_DEBUG ? 'inherit' : 'ignore', process.env.ORGSEAL_E2E_DEBUG ? 'inherit' : 'ignore']);
+    const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+    state.driver = driver;
+    if (!policiesJson) await driver.installAddon(EXTENSION_DIR, true);
+    else await waitForAddon(driver);
+    state.handle = await driver.getWindowHandle();
+  }
+
+  await writePolicies(policy, policiesJson);
+  await start();
+
+  const browser = {
+    dir,
+    downloads,
+    profile,
+    uuid,
+    get driver() {
+      return state.driver;
+    },
+    page: null,
+    popupUrl: `moz-extension://${uuid}/extension/popup/popup.html`,
+    /** Quits and starts again with the same profile; `policy` replaces the installed one (undefined: none). */
+    async restart({ policy: next } = {}) {
+      await state.driver.quit();
+      await writePolicies(next);
+      await start();
+      browser.page = new Page(browser);
+    },
+    /**
+     * The popup's text: opened in a tab as the toolbar button would show it.
+     * @param {{ until?: RegExp }} [opts]
+     */
+    async popupText({ until } = {}) {
+      const driver = state.driver;
+      const back = await driver.getWindowHandle();
+      const before = new Set(await driver.getAllWindowHandles());
+      // A web page may not open the extension's pages; the browser's own UI may.
+      await driver.setContext('chrome');
+      await driver.executeScript(
+        `const w = Services.wm.getMostRecentWindow('navigator:browser');
+         w.gBrowser.selectedTab = w.gBrowser.addTab(arguments[0], { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`,
+        browser.popupUrl,
+      );
+      await driver.setContext('content');
+      const handle = (await driver.getAllWindowHandles()).find((h) => !before.has(h));
+      await driver.switchTo().window(handle);
+      const read = () => driver.executeScript('return document.body ? document.body.innerText : ""');
+      const deadline = Date.now() + 20000;
+      let text = '';
+      for (;;) {
+        text = await read().catch(() => '');
+        if (until ? until.test(text) : text && !text.includes('Loading')) break;
+        if (Date.now() > deadline) {
+          await driver.close();
+          await driver.switchTo().window(back);
+          throw new Error(`popup never matched ${until ?? 'a loaded state'}: ${text}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await driver.close();
+      await driver.switchTo().window(back);
+      return text;
+    },
+    async close() {
+      await state.driver?.quit().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  browser.page = new Page(browser);
+  return browser;
+}
+
+// A force-installed add-on appears some time after the browser starts.
+async function waitForAddon(driver) {
+  const deadline = Date.now() + 30000;
+  await driver.setContext('chrome');
+  try {
+    for (;;) {
+      const ok = await driver.executeScript(
+        `const { AddonManager } = ChromeUtils.importESModule('resource://gre/modules/AddonManager.sys.mjs');
+         return AddonManager.getAddonByID(arguments[0]).then((a) => Boolean(a && a.isActive));`,
+        GECKO_ID,
+      );
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error('the force-installed add-on did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await driver.setContext('content');
+  }
+}
+
+/**
+ * The few things the tests do with a page, over WebDriver: a person's
+ * navigation, typing, clicks and file picks, and reads of what the page's own
+ * script recorded.
+ */
+export class Page {
+  constructor(browser) {
+    this.browser = browser;
+  }
+  get driver() {
+    return this.browser.driver;
+  }
+  async goto(url) {
+    await this.driver.get(url);
+  }
+  async url() {
+    return this.driver.getCurrentUrl();
+  }
+  async el(selector) {
+    return this.driver.wait(Until.elementLocated(By.css(selector)), 10000);
+  }
+  async fill(selector, text) {
+    const e = await this.el(selector);
+    await e.clear();
+    await e.sendKeys(text);
+  }
+  async click(selector) {
+    await (await this.el(selector)).click();
+  }
+  /** Picks files in a file input, as the file chooser does (trusted input and change events). */
+  async setInputFiles(selector, paths) {
+    await (await this.el(selector)).sendKeys([paths].flat().join('\n'));
+  }
+  /** Runs `fn(arg)` in the page (its main world); a promise is awaited. */
+  async evaluate(fn, arg) {
+    return this.driver.executeScript(`return (${fn})(arguments[0]);`, arg);
+  }
+  async waitForFunction(fn, arg, { timeout = 20000 } = {}) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const v = await this.evaluate(fn, arg).catch(() => false);
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${String(fn).slice(0, 120)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  async textContent(selector) {
+    return (await this.el(selector)).getAttribute('textContent');
+  }
+  /** Runs `fn` with the driver inside the frame `selector` (then back at the top). */
+  async inFrame(selector, fn) {
+    await this.driver.switchTo().frame(await this.el(selector));
+    try {
+      return await fn(this);
+    } finally {
+      await this.driver.switchTo().defaultContent();
+    }
+  }
+  /** Clicks something that navigates (a form post) and waits for the new document to load. */
+  async submitAndLoad(selector) {
+    const old = await this.el('html');
+    await this.click(selector);
+    await this.driver.wait(Until.stalenessOf(old), 20000);
+    await this.driver.wait(async () => (await this.evaluate(() => document.readyState)) === 'complete', 20000);
+  }
+}
+
+/** Signs in to the vendor site through its login page and opens the file list. */
+export async function openSite(page, origin) {
+  await page.goto(origin + '/');
+  if (!(await page.url()).startsWith(origin + '/login')) return;
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.submitAndLoad('#login-submit');
+}
+
+/**
+ * Serves `pages` ({'/lab/x': html or {body, headers}}) on an origin of its
+ * own that passes every other request to the vendor site, as if the vendor's
+ * server sent them. (Cookies belong to the host, 127.0.0.1, so a sign-in on
+ * either address holds for both.) Resolves to {origin, stop()}.
+ */
+export async function labSite(vendorOrigin, pages) {
+  const upstream = new URL(vendorOrigin);
+  const server = createServer((req, res) => {
+    const { pathname } = new URL(req.url, 'http://x');
+    if (pathname.startsWith('/lab/')) {
+      const page = pages[pathname];
+      if (!page) return res.writeHead(404).end('no such lab page');
+      const { body, headers = {} } = typeof page === 'string' ? { body: page } : page;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers });
+      return res.end(body);
+    }
+    const up = request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** Names in the downloads folder, without Firefox's partial files. */
+export async function downloaded(dir) {
+  return existsSync(dir) ? (await readdir(dir)).filter((n) => !n.endsWith('.part') && !n.startsWith('.')) : [];
+}
