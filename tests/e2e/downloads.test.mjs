@@ -2,16 +2,17 @@
 // answers 302 to a presigned object-store address on another origin; an
 // expired session answers with the login page; the page starts downloads
 // itself; two run at once. Opened files land under their real names; a web
-// page in place of a file is never saved.
-import { test, before, after } from 'node:test';
+// page in place of a file is never saved. In Chromium and in Firefox ESR.
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { launch, validPolicy, sampleFile, tempDir, waitForDownload, CLI_BIN } from './harness.mjs';
+import { validPolicy, sampleFile, tempDir, waitForDownload, CLI_BIN } from './harness.mjs';
+import { ENGINES, launchIn } from './firefox.mjs';
 
-let store, site, browser, dir;
+let store, site, policy, dir;
 const sealed = new Map(); // object name → sealed bytes
 const originals = new Map(); // real name → plaintext
 
@@ -49,7 +50,7 @@ before(async () => {
     if (url.pathname.startsWith('/dl/')) return res.writeHead(302, { location: `${store.origin}/obj/${url.pathname.slice(4)}?X-Amz-Signature=abc` }).end();
     res.writeHead(404).end();
   });
-  const policy = validPolicy([site.origin]);
+  policy = validPolicy([site.origin]);
   policy.sites[0].download = ['/dl/*'];
   const policyFile = path.join(dir, 'policy.json');
   await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
@@ -66,72 +67,82 @@ before(async () => {
   sealed.set('legacy', legacy.bytes);
   originals.set('legacy.orgseal', legacy.bytes);
   await Promise.all(cleanup.map((d) => rm(d, { recursive: true, force: true })));
-  browser = await launch({ policy });
-  await browser.popupText({ until: /Policy active/ });
 });
 
 after(async () => {
-  await browser?.close();
   store?.server.close();
   site?.server.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function expectOpened(name) {
-  const got = await waitForDownload(browser.downloads, name).catch(async (e) => {
-    throw new Error(`${e.message}; the popup says: ${await browser.popupText()}`);
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    let browser;
+    before(async () => {
+      browser = await launchIn(engine, { policy });
+      await browser.popupText({ until: /Policy active/ });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    async function expectOpened(name) {
+      const got = await waitForDownload(browser.downloads, name).catch(async (e) => {
+        throw new Error(`${e.message}; the popup says: ${await browser.popupText()}`);
+      });
+      assert.ok(got.equals(originals.get(name)), `${name}: the saved file is not the original`);
+    }
+
+    test('a download that redirects to a presigned object-store address is opened', async () => {
+      const page = browser.page;
+      await page.goto(site.origin + '/');
+      await page.click('#plain');
+      await expectOpened('one.bin');
+    });
+
+    test('downloads the page starts itself (<a download>, location =, window.open) are opened', async () => {
+      const page = browser.page;
+      await page.goto(site.origin + '/');
+      await page.click('#attr');
+      await expectOpened('two.bin');
+      await page.goto(site.origin + '/');
+      await page.click('#assign');
+      await expectOpened('three.bin');
+      await page.goto(site.origin + '/');
+      await page.click('#open');
+      await expectOpened('four.bin');
+    });
+
+    test('two downloads at once both land', async () => {
+      const page = browser.page;
+      await page.goto(site.origin + '/');
+      // Two clicks in quick succession: both are fetched and opened at once.
+      await page.click('#x5', { force: true });
+      await page.click('#x6', { force: true });
+      await expectOpened('five.bin');
+      await expectOpened('six.bin');
+    });
+
+    test('a login page served in place of the file is never saved, and the popup says why', async () => {
+      const page = browser.page;
+      const beforeNames = new Set(await readdir(browser.downloads));
+      await page.goto(site.origin + '/');
+      await page.click('#expired');
+      const text = await browser.popupText({ until: /web page/ });
+      assert.match(text, /refused[^]*sign in again/);
+      await new Promise((r) => setTimeout(r, 1000));
+      const added = (await readdir(browser.downloads)).filter((n) => !beforeNames.has(n));
+      assert.deepEqual(added, [], 'nothing may be saved');
+    });
+
+    test('a file that is not sealed (stored before the rollout) is saved as the site sent it, and listed as passed', async () => {
+      const page = browser.page;
+      await page.goto(site.origin + '/');
+      await page.click('#legacy');
+      // The name comes from the store's Content-Disposition, the bytes unchanged.
+      await expectOpened('legacy.orgseal');
+      const text = await browser.popupText({ until: /passed: legacy/ });
+      assert.match(text, /passed: legacy\.orgseal \(20000 bytes\): not sealed: saved as the site sent it/);
+    });
   });
-  assert.ok(got.equals(originals.get(name)), `${name}: the saved file is not the original`);
 }
-
-test('a download that redirects to a presigned object-store address is opened', async () => {
-  const page = browser.page;
-  await page.goto(site.origin + '/');
-  await page.click('#plain');
-  await expectOpened('one.bin');
-});
-
-test('downloads the page starts itself (<a download>, location =, window.open) are opened', async () => {
-  const page = browser.page;
-  await page.goto(site.origin + '/');
-  await page.click('#attr');
-  await expectOpened('two.bin');
-  await page.goto(site.origin + '/');
-  await page.click('#assign');
-  await expectOpened('three.bin');
-  await page.goto(site.origin + '/');
-  await page.click('#open');
-  await expectOpened('four.bin');
-});
-
-test('two downloads at once both land', async () => {
-  const page = browser.page;
-  await page.goto(site.origin + '/');
-  // Two clicks in quick succession: both are fetched and opened at once.
-  await page.click('#x5', { force: true });
-  await page.click('#x6', { force: true });
-  await expectOpened('five.bin');
-  await expectOpened('six.bin');
-});
-
-test('a login page served in place of the file is never saved, and the popup says why', async () => {
-  const page = browser.page;
-  const beforeNames = new Set(await readdir(browser.downloads));
-  await page.goto(site.origin + '/');
-  await page.click('#expired');
-  const text = await browser.popupText({ until: /web page/ });
-  assert.match(text, /refused[^]*sign in again/);
-  await new Promise((r) => setTimeout(r, 1000));
-  const added = (await readdir(browser.downloads)).filter((n) => !beforeNames.has(n));
-  assert.deepEqual(added, [], 'nothing may be saved');
-});
-
-test('a file that is not sealed (stored before the rollout) is saved as the site sent it, and listed as passed', async () => {
-  const page = browser.page;
-  await page.goto(site.origin + '/');
-  await page.click('#legacy');
-  // The name comes from the store's Content-Disposition, the bytes unchanged.
-  await expectOpened('legacy.orgseal');
-  const text = await browser.popupText({ until: /passed: legacy/ });
-  assert.match(text, /passed: legacy\.orgseal \(20000 bytes\): not sealed: saved as the site sent it/);
-});

@@ -293,3 +293,18 @@ export async function labSite(vendorOrigin, pages) {
 export async function downloaded(dir) {
   return existsSync(dir) ? (await readdir(dir)).filter((n) => !n.endsWith('.part') && !n.startsWith('.')) : [];
 }
+
+/** The browsers every shared suite runs in. */
+export const ENGINES = ['chromium', 'firefox'];
+
+/**
+ * Launches `engine` with the real extension and `opts.policy`: Chromium
+ * (harness.mjs launch) or Firefox ESR (launchFirefox). Both give `page`
+ * (goto, click, fill, setInputFiles, evaluate, waitForFunction),
+ * `downloads`, `popupText()` and `close()`.
+ */
+export async function launchIn(engine, opts) {
+  if (engine === 'firefox') return launchFirefox(opts);
+  const { launch } = await import('./harness.mjs');
+  return launch(opts);
+}
