@@ -108,6 +108,10 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
     },
     page: null,
     popupUrl: `moz-extension://${uuid}/extension/popup/popup.html`,
+    /** Firefox reads policies.json only when it starts: a new policy means a restart. */
+    async setPolicy(p) {
+      await browser.restart({ policy: p });
+    },
     /** Quits and starts again with the same profile; `policy` replaces the installed one (undefined: none). */
     async restart({ policy: next } = {}) {
       await state.driver.quit();
@@ -246,13 +250,20 @@ export class Page {
   }
 }
 
-/** Signs in to the vendor site through its login page and opens the file list. */
+/** Signs in to the vendor site through its login page and opens the file list (either engine's page). */
 export async function openSite(page, origin) {
   await page.goto(origin + '/');
   if (!(await page.url()).startsWith(origin + '/login')) return;
   await page.fill('#username', USER);
   await page.fill('#password', PASSWORD);
-  await page.submitAndLoad('#login-submit');
+  await submitForm(page, '#login-submit');
+}
+
+/** Clicks `selector`, which posts a form, and waits until the answer has loaded (either engine's page). */
+export async function submitForm(page, selector) {
+  if (page instanceof Page) return page.submitAndLoad(selector);
+  const { submitAndLoad } = await import('./harness.mjs');
+  return submitAndLoad(page, () => page.click(selector));
 }
 
 /**
