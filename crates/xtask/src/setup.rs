@@ -38,8 +38,27 @@ pub fn chromium() -> Result<()> {
     run("apt-get", &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
 }
 
+/// geckodriver, which drives Firefox ESR in the e2e tests, pinned.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// Debian's Firefox ESR and geckodriver (from crates.io: Debian has no
+/// package of it; built without optimisation, which is quicker to build and
+/// plenty fast for relaying WebDriver commands).
+pub fn firefox() -> Result<()> {
+    if !std::path::Path::new("/usr/lib/firefox-esr/firefox-esr").exists() {
+        run("apt-get", &["update"])?;
+        run("apt-get", &["install", "-y", "--no-install-recommends", "firefox-esr"])?;
+    }
+    let have = output("geckodriver", &["--version"]).unwrap_or_default();
+    if !have.split_whitespace().any(|w| w == GECKODRIVER_VERSION) {
+        run("cargo", &["install", "--debug", "geckodriver", "--version", GECKODRIVER_VERSION])?;
+    }
+    Ok(())
+}
+
 /// The npm packages tests/package.json pins: the browser driver
-/// (playwright-core, which never downloads a browser), and ESLint and
+/// (playwright-core for Chromium, selenium-webdriver for Firefox through
+/// geckodriver; neither downloads a browser), and ESLint and
 /// TypeScript for the checks of the extension's JavaScript. Installed again
 /// from the lock file whenever one of them is missing or at another version
 /// (a checkout that installed before a package was added or bumped).
@@ -101,6 +120,7 @@ pub fn moto() -> Result<std::path::PathBuf> {
 pub fn all() -> Result<()> {
     wasm()?;
     chromium()?;
+    firefox()?;
     npm()?;
     moto().map(|_| ())
 }

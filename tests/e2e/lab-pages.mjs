@@ -1,0 +1,144 @@
+// Pages a hostile vendor could serve, shared by the Chromium and Firefox
+// suites. Each records what its own script received with look()/take()
+// (LAB_JS) and what it managed to steal in window.__stolen.
+import assert from 'node:assert/strict';
+import { LAB_JS, MAGIC, shares32ByteRun } from './harness.mjs';
+
+// A hostile vendor page: it listens at every phase, polls, hooks prototypes,
+// forges events and talks to the extension's frames.
+export const OWN = 'PAGE-OWN-BYTES:'; // what the page puts in files it makes itself
+
+export const HOSTILE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}
+  window.__stolen = [];
+  const keep = (files, via) => { for (const f of files ?? []) f.slice(0, 16).arrayBuffer().then((b) =>
+    window.__stolen.push({ via, name: f.name, head: String.fromCharCode(...new Uint8Array(b)) })); };
+  // Listeners on every target and phase, registered before anything else can.
+  for (const t of [window, document]) for (const type of ['input', 'change', 'drop', 'paste', 'beforeinput'])
+    for (const capture of [true, false]) t.addEventListener(type, (e) => {
+      const target = e.composedPath()[0];
+      keep(target?.files, type + (capture ? ' capture' : ' bubble'));
+      keep(e.dataTransfer?.files, type + ' dataTransfer');
+      keep(e.clipboardData?.files, type + ' clipboardData');
+    }, capture);
+  // A hook on the files getter of every input.
+  const desc = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'files');
+  Object.defineProperty(HTMLInputElement.prototype, 'files', { ...desc, get() { const v = desc.get.call(this); keep(v, 'getter'); return v; } });
+  // A poll of every file input, as often as the page can.
+  setInterval(() => { for (const i of document.querySelectorAll('input[type=file]')) keep(desc.get.call(i), 'poll'); }, 0);
+  // Every message any frame posts to this window.
+  addEventListener('message', (e) => window.__stolen.push({ via: 'message', name: '', head: JSON.stringify(e.data ?? null).slice(0, 200) }));
+</script></head><body>
+<input type="file" id="f" onchange="take(this.files, 'input')">
+<input type="file" id="forged">
+<div id="zone" style="width:300px;height:150px;border:1px solid">drop here</div>
+<div id="editor" contenteditable="true" style="width:300px;height:60px;border:1px solid"></div>
+<div id="ce" contenteditable="true" style="width:300px;height:40px;border:1px solid">comment <input type="file" id="o" hidden></div>
+<x-box id="box" style="display:block;width:300px;height:40px;border:1px solid"></x-box>
+<script>
+  const zone = document.getElementById('zone');
+  zone.addEventListener('dragover', (e) => e.preventDefault());
+  zone.addEventListener('drop', (e) => { e.preventDefault(); take(e.dataTransfer.files, 'drop'); });
+  document.addEventListener('paste', (e) => take(e.clipboardData.files, 'paste'));
+  const own = (name) => new File(['${OWN}' + name + ' '.repeat(64)], name, { type: 'application/octet-stream' });
+  // The sealing oracle attempts: the page's own files in forged events.
+  window.forge = () => {
+    const dt = new DataTransfer();
+    dt.items.add(own('payroll.xlsx'));
+    const input = document.getElementById('forged');
+    input.files = dt.files;
+    input.addEventListener('change', () => take(input.files, 'forged change'));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    const drop = new DataTransfer();
+    drop.items.add(own('forged-drop.bin'));
+    zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: drop }));
+    const paste = new DataTransfer();
+    paste.items.add(own('forged-paste.png'));
+    document.getElementById('editor').dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: paste }));
+  };
+  // Oracle attempts through a person's own typing and clicking: page-filled
+  // file inputs next to the element the person uses.
+  const fill = (input, name) => { const d = new DataTransfer(); d.items.add(own(name)); input.files = d.files; input.addEventListener('change', () => take(input.files, 'oracle')); };
+  fill(document.getElementById('o'), 'ce-oracle.bin');
+  customElements.define('x-box', class extends HTMLElement {
+    constructor() { super(); const r = this.attachShadow({ mode: 'closed' });
+      r.innerHTML = '<label><input type="checkbox" id="c"> agree</label><input type="file" id="h" hidden>';
+      fill(r.getElementById('h'), 'box-oracle.bin'); }
+  });
+  // Talking to the extension's frames: a forged connect, then seal requests.
+  window.probeFrames = () => {
+    for (const frame of document.querySelectorAll('iframe')) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (e) => window.__stolen.push({ via: 'sealer port', name: '', head: JSON.stringify(e.data).slice(0, 200) });
+      frame.contentWindow.postMessage({ type: 'orgseal-connect', token: 'forged-token' }, '*', [channel.port2]);
+      channel.port1.postMessage({ type: 'seal', id: 1, file: own('via-port.bin') });
+    }
+  };
+</script></body></html>`;
+
+// Two ways a page can get its listener ahead of OrgSeal's, found in review:
+// a listener on a frame's initial about:blank window, which the browser
+// reuses for the same-origin document that loads next; and an input the page
+// takes out of the document once its chooser is open (its events then reach
+// no window). A person clicks each input and picks a file.
+export const AHEAD = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}
+  window.__stolen = [];
+  const keep = (files, via) => { for (const f of files ?? []) f.slice(0, 16).arrayBuffer().then((b) =>
+    window.__stolen.push({ via, name: f.name, head: String.fromCharCode(...new Uint8Array(b)) })); };
+</script></head><body>
+<input type="file" id="d">
+<script>
+  const d = document.getElementById('d');
+  d.addEventListener('click', () => setTimeout(() => d.remove()));
+  for (const type of ['input', 'change']) d.addEventListener(type, () => keep(d.files, 'detached after open ' + type));
+  const f = document.createElement('iframe');
+  f.src = '/lab/inner';
+  f.id = 'inner';
+  document.body.append(f);
+  for (const type of ['input', 'change']) f.contentWindow.addEventListener(type, (e) => keep(e.target.files, 'reused window ' + type), true);
+</script></body></html>`;
+export const INNER = `<!doctype html><meta charset="utf-8"><input type="file" id="i" style="width:200px;height:40px">`;
+
+
+/**
+ * What a hostile page got once a person used it (either engine's page): never
+ * plaintext of the person's files (`persons`: {name, bytes}), which reached it
+ * sealed; its own files never sealed; no key; the site stored only sealed
+ * files or the page's own bytes. `forged`: how many of the page's forged
+ * events carry files in this browser.
+ */
+export async function assertHostileOutcome({ page, site, policy, persons, forged = 3 }) {
+  const seenRecords = await page.evaluate(() => window.__seen);
+  const stolen = await page.evaluate(() => window.__stolen);
+  const all = [...seenRecords, ...stolen];
+  // Nothing the page got holds the plaintext's first bytes.
+  for (const plain of persons) {
+    const head = plain.bytes.subarray(0, 16).toString('latin1');
+    assert.ok(!all.some((r) => r.head === head), `the page saw ${plain.name} in plaintext: ${JSON.stringify(all.filter((r) => r.head === head))}`);
+  }
+  // The person's files reached the page sealed.
+  for (const name of persons.map((p) => p.name)) {
+    const got = seenRecords.filter((r) => r.name === name);
+    assert.ok(got.length > 0, `${name} should reach the page (sealed)`);
+    for (const r of got) assert.equal(r.head.slice(0, 7), MAGIC, `${name} reached the page unsealed (${r.via}): ${JSON.stringify(seenRecords)}`);
+  }
+  // The page's own files came back as it made them: never sealed.
+  const own = all.filter((r) => ['payroll.xlsx', 'forged-drop.bin', 'forged-paste.png', 'via-port.bin', 'ce-oracle.bin', 'box-oracle.bin'].includes(r.name));
+  assert.ok(own.length >= forged, 'the forged events should reach the page');
+  for (const r of own) assert.ok(r.head.startsWith('PAGE-OWN-BYTES:'), `the page got its own ${r.name} sealed (${r.via})`);
+  assert.ok(!all.some((r) => r.head.startsWith(MAGIC) && r.name && !persons.some((p) => p.name === r.name)),
+    'no sealed file other than the person\'s may reach the page');
+  // The port the page forged got no sealing service.
+  for (const r of stolen.filter((x) => x.via === 'sealer port')) assert.match(r.head, /refused|unknown|token/);
+  // No key anywhere the page can read.
+  const secret = policy.keys[0].secret;
+  const html = await page.evaluate(() => document.documentElement.outerHTML);
+  assert.ok(!html.includes(secret) && !JSON.stringify(all).includes(secret), 'the org key must never reach the page');
+  // What the site stored is sealed, or the page's own bytes (its to send).
+  const stored = await site.blobs();
+  assert.ok(stored.filter((b) => b.bytes.subarray(0, 7).toString('latin1') === MAGIC).length >= persons.length, 'the person\'s files should be stored sealed');
+  for (const b of stored) {
+    assert.ok(/^(OrgSeal|PAGE-OWN-BYTES:)/.test(b.bytes.subarray(0, 15).toString('latin1')), 'the site stored something else');
+    for (const plain of persons) assert.ok(!shares32ByteRun(plain.bytes, b.bytes), `plaintext of ${plain.name} stored`);
+  }
+}
