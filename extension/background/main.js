@@ -255,6 +255,7 @@ const handlers = {
       installType,
       // Chromium lets only a force-installed extension block requests; Firefox lets any.
       guard: guardRunning && (installType === 'admin' || FIREFOX),
+      failClosed: Boolean(status.failClosed),
     };
   },
 

@@ -20,7 +20,7 @@ async function render() {
     document.getElementById('state').textContent = `OrgSeal is not running: ${e.message}`;
     return;
   }
-  const { status, recent, version, extensionId, installType, guard } = answer;
+  const { status, recent, version, extensionId, installType, guard, failClosed } = answer;
   const state = document.getElementById('state');
   state.className = status.state;
   state.textContent = {
@@ -50,11 +50,13 @@ async function render() {
     ...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed)' : ''}`)),
   );
   const guardText = document.getElementById('guard');
-  guardText.textContent = guard
-    ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
-    : installType === 'admin'
-      ? 'Upload guard: off (this browser does not let OrgSeal block requests).'
-      : 'Upload guard: off. OrgSeal was not installed by your organisation\'s policy (it was loaded by hand), and only an extension installed by policy may stop requests. Files are still sealed when you pick, drop or paste them.';
+  guardText.textContent = !failClosed
+    ? 'Upload guard: off (the policy does not ask OrgSeal to fail closed).'
+    : guard
+      ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
+      : installType === 'admin'
+        ? 'Upload guard: off (this browser does not let OrgSeal block requests).'
+        : 'Upload guard: off. OrgSeal was not installed by your organisation\'s policy (it was loaded by hand), and only an extension installed by policy may stop requests. Files are still sealed when you pick, drop or paste them.';
   document.getElementById('recent-section').hidden = recent.length === 0;
   const size = (n) => (typeof n === 'number' ? ` (${n} bytes)` : '');
   document.getElementById('recent').replaceChildren(

@@ -270,7 +270,8 @@ export async function submitForm(page, selector) {
  * Serves `pages` ({'/lab/x': html or {body, headers}}) on an origin of its
  * own that passes every other request to the vendor site, as if the vendor's
  * server sent them. (Cookies belong to the host, 127.0.0.1, so a sign-in on
- * either address holds for both.) Resolves to {origin, stop()}.
+ * either address holds for both.) Resolves to {origin, pages, stop()}; pages
+ * added to `pages` later are served too.
  */
 export async function labSite(vendorOrigin, pages) {
   const upstream = new URL(vendorOrigin);
@@ -296,6 +297,7 @@ export async function labSite(vendorOrigin, pages) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
+    pages,
     stop: () => new Promise((r) => server.close(r)),
   };
 }
