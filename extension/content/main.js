@@ -518,15 +518,40 @@
   // out of the document once the chooser is open). Inputs the page clicks from
   // its own code still open their own chooser; the events above catch those.
   function onChooserClick(event) {
-    if (!event.isTrusted || ours.has(event) || event.defaultPrevented || config.mode === 'off') return;
+    if (ours.has(event) || event.defaultPrevented || config.mode === 'off') return;
     const first = event.composedPath()[0];
     let input = isFileInput(first) ? first : null;
     if (!input && first instanceof Element && shadowOf(first)) {
-      const deep = event.detail === 0 ? deepActiveElement() : deepElementAt(event.clientX, event.clientY);
-      if (isFileInput(deep)) input = deep;
+      if (event.isTrusted) {
+        const deep = event.detail === 0 ? deepActiveElement() : deepElementAt(event.clientX, event.clientY);
+        if (isFileInput(deep)) input = deep;
+      } else {
+        // The page's own click() on an input inside a closed component: the
+        // only file input there, or none can be told apart.
+        const inside = deepFileInputs(shadowOf(first));
+        if (inside.length === 1) input = inside[0];
+        else if (inside.length > 1 && activated()) {
+          event.preventDefault();
+          notice('OrgSeal did not open the file chooser: this page\'s component holds several file inputs and OrgSeal could not tell which one it meant; nothing was attached');
+          return;
+        }
+      }
     }
     if (!input || input.disabled) return;
+    // A click the page makes itself (input.click() behind its own button)
+    // opens a chooser only right after a person's action; OrgSeal's chooser
+    // takes its place, so the page's input never holds what the person picks.
+    // (In Firefox this is the only way: a file input's events there never
+    // leave its shadow root.)
+    if (!event.isTrusted && !activated()) return;
     event.preventDefault();
+    openOwnChooser(input);
+  }
+
+  // Whether a chooser may open now (a person's click or key just happened).
+  const activated = () => navigator.userActivation?.isActive ?? true;
+
+  function openOwnChooser(input) {
     const own = document.createElement('input');
     own.type = 'file';
     own.multiple = input.multiple;
@@ -545,6 +570,30 @@
     own.click();
   }
 
+  // The page's showPicker() on a file input, told by the page hook before the
+  // picker opens: OrgSeal's chooser opens instead, and the hook is told so.
+  function onShowPicker(event) {
+    const input = /** @type {MouseEvent} */ (event).relatedTarget;
+    if (config.mode === 'off' || !isFileInput(input) || /** @type {HTMLInputElement} */ (input).disabled) return;
+    event.preventDefault();
+    openOwnChooser(input);
+  }
+
+  // Firefox fires a file input's input and change events without `composed`,
+  // so from inside a shadow root they never reach the window. Whenever a
+  // person acts on the page (a chooser opens only then), every shadow root
+  // that holds a file input gets OrgSeal's listeners: at once, and again
+  // once the page's own handlers have run.
+  function watchAllRoots(event) {
+    if (!event.isTrusted || config.mode === 'off') return;
+    const scan = () => {
+      for (const input of deepFileInputs(document)) watchRoot(input);
+    };
+    scan();
+    setTimeout(scan, 0);
+    setTimeout(scan, 250);
+  }
+
   // ---- listening, and listening again after document.open() ----
   let alivePing = false;
   const handlers = {
@@ -559,7 +608,11 @@
     },
     dragstart: (e) => (dragFromPage = e.isTrusted || dragFromPage),
     dragend: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
-    pointerdown: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
+    pointerdown: (e) => {
+      dragFromPage = e.isTrusted ? false : dragFromPage;
+      watchAllRoots(e);
+    },
+    keydown: watchAllRoots,
     'orgseal-ping': () => (alivePing = true),
   };
   function install() {
@@ -579,6 +632,7 @@
   // this detached element; the mutation observer is the fallback.
   const anchor = document.createElement('orgseal-anchor');
   anchor.addEventListener('orgseal-reopened', reinstall);
+  anchor.addEventListener('orgseal-show-picker', onShowPicker);
   window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: anchor }));
   const observer = new MutationObserver(reinstall);
   observer.observe(document, { childList: true });

@@ -10,7 +10,9 @@
 //    Before such an input (or a label for it) opens the file chooser, its
 //    detached tree is attached to a hidden holder, so its events pass through
 //    the window like any other.
-// 2. `document.open()` (also implied by `document.write()` on a closed
+// 2. `showPicker()` on a file input opens a chooser with no click event: the
+//    content script is told first and opens its own chooser instead.
+// 3. `document.open()` (also implied by `document.write()` on a closed
 //    document) erases every listener on the document and its window, the
 //    content script's included. Right after it returns, the hook tells the
 //    content script synchronously, which listens again before the page's next
@@ -69,7 +71,23 @@
   };
 
   wrap(HTMLElement.prototype, 'click', (el) => attach(el));
-  wrap(HTMLInputElement.prototype, 'showPicker', (el) => attach(el));
+  // showPicker() opens a chooser without a click event: the content script is
+  // told first, and when it opens its own chooser instead, the page's is not.
+  const original = HTMLInputElement.prototype.showPicker;
+  if (typeof original === 'function') {
+    Object.defineProperty(HTMLInputElement.prototype, 'showPicker', {
+      ...Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'showPicker'),
+      value: {
+        /** @this {HTMLInputElement} */
+        showPicker() {
+          attach(this);
+          const told = new MouseEvent('orgseal-show-picker', { cancelable: true, relatedTarget: this });
+          if (anchor && fileInput(this) === this && !anchor.dispatchEvent(told)) return undefined;
+          return Reflect.apply(original, this, []);
+        },
+      }.showPicker,
+    });
+  }
   wrap(EventTarget.prototype, 'dispatchEvent', (target, [event]) => {
     if (event?.type === 'click') attach(target);
   });

@@ -60,7 +60,7 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
   );
   await chmod(wrapper, 0o755);
   const uuid = randomUUID();
-  const state = { driver: null, handle: null };
+  const state = { driver: null, handle: null, dialogs: null };
 
   async function writePolicies(p, file) {
     const target = path.join(dist, 'policies.json');
@@ -71,6 +71,8 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
 
   async function start() {
     const options = new firefox.Options()
+      // WebDriver BiDi too: the file chooser a click opens is answered through it.
+      .enableBidi()
       .setBinary(wrapper)
       .addArguments('-headless', '-profile', profile)
       .setPreference('browser.download.dir', downloads)
@@ -93,6 +95,7 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
     if (!policiesJson) await driver.installAddon(EXTENSION_DIR, true);
     else await waitForAddon(driver);
     state.handle = await driver.getWindowHandle();
+    state.dialogs = await fileDialogs(driver);
   }
 
   await writePolicies(policy, policiesJson);
@@ -105,6 +108,9 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
     uuid,
     get driver() {
       return state.driver;
+    },
+    get dialogs() {
+      return state.dialogs;
     },
     page: null,
     popupUrl: `moz-extension://${uuid}/extension/popup/popup.html`,
@@ -163,6 +169,40 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
   return browser;
 }
 
+// The file choosers the browser opens, as WebDriver BiDi reports them
+// (input.fileDialogOpened): `next(ms)` resolves to the next one's
+// {context, element}, to answer with input.setFiles.
+async function fileDialogs(driver) {
+  const bidi = await driver.getBidi();
+  const queue = [];
+  const waiting = [];
+  bidi.socket.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    if (m.type !== 'event' || m.method !== 'input.fileDialogOpened') return;
+    const w = waiting.shift();
+    if (w) w(m.params);
+    else queue.push(m.params);
+  });
+  await bidi.send({ method: 'session.subscribe', params: { events: ['input.fileDialogOpened'] } });
+  return {
+    bidi,
+    drain: () => queue.splice(0),
+    next: (ms) =>
+      new Promise((resolve, reject) => {
+        if (queue.length) return resolve(queue.shift());
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(done), 1);
+          reject(new Error(`no file chooser opened within ${ms} ms`));
+        }, ms);
+        const done = (params) => {
+          clearTimeout(timer);
+          resolve(params);
+        };
+        waiting.push(done);
+      }),
+  };
+}
+
 // A force-installed add-on appears some time after the browser starts.
 async function waitForAddon(driver) {
   const deadline = Date.now() + 30000;
@@ -195,8 +235,10 @@ export class Page {
   get driver() {
     return this.browser.driver;
   }
-  async goto(url) {
-    await this.driver.get(url);
+  /** Navigates; `wait: false` does not wait for the load (a page that never reaches 'complete'). */
+  async goto(url, { wait = true } = {}) {
+    if (wait) return this.driver.get(url);
+    await this.driver.executeScript('location.href = arguments[0]', url);
   }
   async url() {
     return this.driver.getCurrentUrl();
@@ -212,9 +254,57 @@ export class Page {
   async click(selector) {
     await (await this.el(selector)).click();
   }
-  /** Picks files in a file input, as the file chooser does (trusted input and change events). */
+  /** Picks files in a file input, as the file chooser does. */
   async setInputFiles(selector, paths) {
-    await (await this.el(selector)).sendKeys([paths].flat().join('\n'));
+    await this.setFilesOn(await this.el(selector), paths);
+  }
+  /**
+   * Puts files in a file input element (a WebElement, in this page or any
+   * frame of it) through WebDriver BiDi's input.setFiles, which fires the
+   * events a real pick fires (a composed `input`, then `change`). Classic
+   * WebDriver's sendKeys does not: its `input` event is not composed, so it
+   * never leaves a shadow root, which no person's pick can do.
+   */
+  async setFilesOn(element, paths) {
+    const { bidi } = this.browser.dialogs;
+    const sharedId = await element.getId();
+    const files = [paths].flat();
+    const top = await this.driver.getWindowHandle();
+    const tree = await bidi.send({ method: 'browsingContext.getTree', params: { root: top } });
+    const contexts = [];
+    const walk = (list) => {
+      for (const c of list ?? []) {
+        contexts.push(c.context);
+        walk(c.children);
+      }
+    };
+    walk(tree.result?.contexts);
+    // The element's own browsing context (a frame's, for an input in a frame).
+    for (const context of contexts.reverse()) {
+      const answer = await bidi.send({ method: 'input.setFiles', params: { context, element: { sharedId }, files } });
+      if (answer?.type !== 'error') return;
+      if (answer.error !== 'no such element') throw new Error(`input.setFiles: ${answer.error}: ${answer.message}`);
+    }
+    throw new Error('input.setFiles: the element is in none of this tab\'s frames');
+  }
+  /**
+   * A person's click (`click()`, e.g. a pointer action) that opens a file
+   * chooser, answered with `paths`, as the person picks them there.
+   */
+  async chooseFiles(click, paths, { timeout = 8000 } = {}) {
+    const dialogs = this.browser.dialogs;
+    dialogs.drain();
+    await click();
+    const { context, element } = await dialogs.next(timeout);
+    const answer = await dialogs.bidi.send({ method: 'input.setFiles', params: { context, element, files: [paths].flat() } });
+    if (answer?.type === 'error') throw new Error(`input.setFiles: ${answer.error}: ${answer.message}`);
+  }
+  /** A person's pointer click on the element `selector` (at `x` from its left edge, if given). */
+  async mouseClick(selector, x) {
+    const el = await this.el(selector);
+    const rect = await el.getRect();
+    const dx = x === undefined ? 0 : Math.round(x - rect.width / 2);
+    await this.driver.actions().move({ origin: el, x: dx, y: 0 }).click().perform();
   }
   /** Runs `fn(arg)` in the page (its main world); a promise is awaited. */
   async evaluate(fn, arg) {

@@ -242,6 +242,12 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
     }
   }
   const page = context.pages()[0] ?? (await context.newPage());
+  // Playwright intercepts file choosers only once a page has a 'filechooser'
+  // listener, and turns that on asynchronously: a chooser that opens right
+  // after a test's waitForEvent() could still go to the browser's own dialog
+  // (no chooser seen, about one run in four). A listener from the start keeps
+  // interception on for the whole run.
+  page.on('filechooser', () => {});
   const cdp = await context.newCDPSession(page);
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'default' });
   return {

@@ -4,6 +4,90 @@
 import assert from 'node:assert/strict';
 import { LAB_JS, MAGIC, shares32ByteRun } from './harness.mjs';
 
+// A page of the site with LAB_JS in its head.
+export const lab = (body, head = '') => `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}</script>${head}</head><body>${body}</body></html>`;
+
+export const PATH_PAGES = {
+  '/lab/open-shadow': lab(`<x-up id="host"></x-up><script>
+    customElements.define('x-up', class extends HTMLElement {
+      constructor() { super(); const r = this.attachShadow({ mode: 'open' });
+        r.innerHTML = '<input type="file" multiple>';
+        r.querySelector('input').addEventListener('change', (e) => take(e.target.files, 'open-shadow'));
+        r.querySelector('input').addEventListener('input', (e) => { for (const f of e.target.files) look(f, 'open-shadow input'); }); }
+    });</script>`),
+  '/lab/closed-shadow': lab(`<x-up id="host"></x-up><script>
+    customElements.define('x-up', class extends HTMLElement {
+      constructor() { super(); const r = this.attachShadow({ mode: 'closed' });
+        r.innerHTML = '<div><input type="file"></div>';
+        const input = r.querySelector('input');
+        window.__closedInput = input;
+        r.addEventListener('change', (e) => take(e.target.files, 'closed-shadow root'), true);
+        input.addEventListener('change', () => take(input.files, 'closed-shadow')); }
+    });</script>`),
+  // An upload component as design systems build them: a button, and a hidden
+  // file input in a closed shadow root that the button's handler opens with
+  // click() or showPicker(); the component listens on its root first.
+  '/lab/component': lab(`<x-upload id="host"></x-upload><script>
+    customElements.define('x-upload', class extends HTMLElement {
+      constructor() { super(); const r = this.attachShadow({ mode: 'closed' });
+        for (const t of ['input', 'change']) r.addEventListener(t, (e) => take(e.target.files, 'component ' + t), true);
+        r.innerHTML = '<button id="b1">Upload</button><button id="b2">Upload (picker)</button><input type="file" hidden>';
+        const input = r.querySelector('input');
+        r.getElementById('b1').addEventListener('click', () => input.click());
+        r.getElementById('b2').addEventListener('click', () => input.showPicker()); }
+    });</script>`),
+  '/lab/frame-outer': lab(`<iframe id="inner" src="/lab/frame-inner"></iframe>`),
+  '/lab/frame-inner': lab(`<input type="file" id="f" onchange="take(this.files, 'iframe')">`),
+  '/lab/srcdoc': lab(`<iframe id="inner" srcdoc="${lab(`<input type=file id=f onchange='take(this.files, &quot;srcdoc&quot;)'>`).replaceAll('"', '&quot;')}"></iframe>`),
+  '/lab/blank-frame': lab(`<iframe id="inner"></iframe><script>
+    const d = document.getElementById('inner').contentDocument;
+    d.body.innerHTML = '<input type="file" id="f">';
+    d.getElementById('f').addEventListener('change', (e) => take(e.target.files, 'about:blank'));
+  </script>`),
+  '/lab/detached': lab(`<button id="pick">Add files</button><script>
+    document.getElementById('pick').addEventListener('click', () => {
+      const i = document.createElement('input');
+      i.type = 'file';
+      i.onchange = () => take(i.files, 'detached');
+      i.click();
+    });</script>`),
+  '/lab/sandboxed': {
+    body: lab(`<input type="file" id="f" onchange="for (const f of this.files) look(f, 'sandboxed')">`),
+    headers: { 'content-security-policy': 'sandbox allow-scripts allow-forms' },
+  },
+  '/lab/rewrite': lab(`<p>loading</p><script>
+    addEventListener('load', () => {
+      document.open();
+      document.write('<input type=file id=f>');
+      document.close();
+      window.addEventListener('change', (e) => take(e.target.files, 'rewritten, window'), true);
+      document.getElementById('f').addEventListener('change', (e) => take(e.target.files, 'rewritten'));
+      window.__rewritten = true;
+    });</script>`),
+  '/lab/popup': lab(`<button id="open">Upload in a new window</button><script>
+    document.getElementById('open').addEventListener('click', () => {
+      const w = window.open('', '_blank', 'popup');
+      w.document.body.innerHTML = '<input type="file" id="f">';
+      w.document.getElementById('f').addEventListener('change', (e) => { w.__seen = window.__seen; take(e.target.files, 'popup'); });
+    });</script>`),
+  '/lab/blob-popup': lab(`<button id="open">Upload in a new window</button><script>
+    document.getElementById('open').addEventListener('click', () => {
+      const html = ${JSON.stringify(lab('<input type="file" id="f" onchange="for (const f of this.files) look(f, \'blob popup\')">')).replaceAll('</', '<\\/')};
+      window.open(URL.createObjectURL(new Blob([html], { type: 'text/html' })));
+    });</script>`),
+  '/lab/folder': lab(`<input type="file" id="f" webkitdirectory onchange="take(this.files, 'folder input')">`),
+  '/lab/drop': lab(`<div id="zone" style="width:300px;height:200px;border:1px solid">drop</div>
+    <input type="file" id="f" multiple style="display:block;width:300px;height:100px" onchange="take(this.files, 'dropped on input')"><script>
+    const zone = document.getElementById('zone');
+    zone.addEventListener('dragover', (e) => e.preventDefault());
+    zone.addEventListener('drop', (e) => { e.preventDefault(); take(e.dataTransfer.files, 'drop'); });
+    </script>`),
+  '/lab/paste': lab(`<div id="editor" contenteditable="true" style="width:300px;height:100px;border:1px solid">paste here</div><script>
+    document.addEventListener('paste', (e) => { window.__pastes = (window.__pastes ?? 0) + 1; take(e.clipboardData.files, 'paste'); });
+    </script>`),
+};
+
+
 // A hostile vendor page: it listens at every phase, polls, hooks prototypes,
 // forges events and talks to the extension's frames.
 export const OWN = 'PAGE-OWN-BYTES:'; // what the page puts in files it makes itself

@@ -1,0 +1,209 @@
+// Firefox ESR: every shape of page that can hand a file to a protected site
+// (the pages of paths.test.mjs), driven through geckodriver: files picked in
+// the browser's chooser (answered through WebDriver BiDi) or set in the input
+// as the chooser does. What the page's script received and what the site
+// stored must be sealed, never the plaintext.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { By } from 'selenium-webdriver';
+import { startVendor, tempDir, validPolicy, shares32ByteRun, MAGIC, seen } from './harness.mjs';
+import { launchFirefox, labSite, openSite } from './firefox.mjs';
+import { lab as labPage, PATH_PAGES, AHEAD, INNER } from './lab-pages.mjs';
+
+let vendor, site, other, browser, dir;
+const files = {};
+
+before(async () => {
+  vendor = await startVendor();
+  // Another site, not in the policy, for the cross-origin frame.
+  other = await labSite(vendor.origin, {
+    '/lab/widget': labPage(`<input type="file" id="w" onchange="for (const f of this.files) look(f, 'cross-origin widget')">`),
+  });
+  site = await labSite(vendor.origin, { ...PATH_PAGES, '/lab/ahead': AHEAD, '/lab/inner': INNER });
+  site.pages['/lab/cross-frame'] = labPage(`<iframe id="widget" src="${other.origin}/lab/widget"></iframe>`);
+  browser = await launchFirefox({ policy: validPolicy([site.origin]) });
+  await browser.popupText({ until: /Policy active/ });
+  await openSite(browser.page, site.origin);
+  dir = await tempDir('orgseal-paths-');
+  for (const [name, size] of [['a.bin', 40000], ['b.bin', 70000], ['c.bin', 1000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    files[name] = { path: path.join(dir, name), bytes, name };
+  }
+  await mkdir(path.join(dir, 'folder/inner'), { recursive: true });
+  for (const [rel, size] of [['folder/one.bin', 3000], ['folder/inner/two.bin', 5000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, rel), bytes);
+    files[path.basename(rel)] = { path: path.join(dir, rel), bytes, name: path.basename(rel) };
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await other?.stop();
+  await vendor?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function assertSealed(records, label, storedBefore) {
+  assert.ok(records.length > 0, `${label}: the page saw nothing`);
+  for (const r of records) {
+    assert.equal(r.head.slice(0, MAGIC.length), MAGIC, `${label}: the page received ${r.name} (${r.via}) unsealed`);
+  }
+  const stored = (await vendor.blobs()).filter((b) => !storedBefore.has(b.id));
+  for (const b of stored) {
+    assert.equal(b.bytes.subarray(0, 7).toString('latin1'), MAGIC, `${label}: the site stored ${b.id} unsealed`);
+    for (const f of Object.values(files)) assert.ok(!shares32ByteRun(f.bytes, b.bytes), `${label}: plaintext of ${f.name} stored`);
+  }
+  return stored;
+}
+
+const storedIds = async () => new Set((await vendor.blobs()).map((b) => b.id));
+const waitUploads = async (page, n) => {
+  await page.waitForFunction((k) => window.__uploads?.length >= k, n);
+  return page.evaluate(() => window.__uploads);
+};
+
+test('Firefox: a file input in an open shadow root: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/open-shadow`);
+  const root = await (await page.el('#host')).getShadowRoot();
+  await page.setFilesOn(await root.findElement(By.css('input[type=file]')), [files['a.bin'].path, files['b.bin'].path]);
+  const records = await seen(page, 4);
+  assert.deepEqual(await waitUploads(page, 2), [201, 201]);
+  assert.equal((await assertSealed(records, 'open shadow root', before)).length, 2);
+});
+
+test('Firefox: a file input in a closed shadow root: sealed, picked through a click or set directly', async () => {
+  const page = browser.page;
+  let before = await storedIds();
+  await page.goto(`${site.origin}/lab/closed-shadow`);
+  await page.chooseFiles(() => page.mouseClick('#host', 10), files['a.bin'].path);
+  const records = await seen(page, 2);
+  await waitUploads(page, 2);
+  await assertSealed(records, 'closed shadow root', before);
+
+  before = await storedIds();
+  await page.goto(`${site.origin}/lab/closed-shadow`);
+  await page.setFilesOn(await browser.driver.executeScript('return window.__closedInput'), files['c.bin'].path);
+  await assertSealed(await seen(page, 2), 'closed shadow root, set directly', before);
+});
+
+test('Firefox: an upload component whose button opens a hidden input in a closed shadow root (click() or showPicker()): sealed', async () => {
+  const page = browser.page;
+  for (const [button, x] of [['click()', 10], ['showPicker()', 80]]) {
+    const before = await storedIds();
+    await page.goto(`${site.origin}/lab/component`);
+    await page.chooseFiles(() => page.mouseClick('#host', x), files['a.bin'].path);
+    const records = await seen(page, 2);
+    await waitUploads(page, 2);
+    await assertSealed(records, `component, ${button}`, before);
+  }
+});
+
+test('Firefox: a file input in a frame of another origin inside a protected page: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/cross-frame`);
+  const records = await page.inFrame('#widget', async (frame) => {
+    await frame.setInputFiles('#w', files['c.bin'].path);
+    return seen(frame, 1);
+  });
+  await assertSealed(records, 'cross-origin frame', before);
+});
+
+test('Firefox: a file input in a same-origin iframe, a srcdoc iframe and a script-built about:blank iframe: sealed', async () => {
+  const page = browser.page;
+  for (const [url, frameSel] of [['/lab/frame-outer', '#inner'], ['/lab/srcdoc', '#inner'], ['/lab/blank-frame', '#inner']]) {
+    const before = await storedIds();
+    await page.goto(`${site.origin}${url}`);
+    const inner = await page.inFrame(frameSel, async (frame) => {
+      await frame.setInputFiles('#f', files['c.bin'].path);
+      return url === '/lab/blank-frame' ? null : seen(frame, 1);
+    });
+    // The about:blank frame's input is the parent's script's: it records there.
+    await assertSealed(inner ?? (await seen(page, 1)), url, before);
+  }
+});
+
+test('Firefox: an input the page never attaches to the document: sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/detached`);
+  await page.chooseFiles(() => page.mouseClick('#pick'), files['a.bin'].path);
+  await assertSealed(await seen(page, 1), 'detached input', before);
+  assert.deepEqual(await waitUploads(page, 1), [201]);
+});
+
+test('Firefox: a page served with CSP sandbox (opaque origin): refused, the person told why', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/sandboxed`);
+  assert.equal(await page.evaluate(() => origin), 'null', 'the lab page should have an opaque origin');
+  await page.setInputFiles('#f', files['c.bin'].path);
+  await browser.popupText({ until: /refused[^]*OrgSeal did not hand c\.bin[^]*sandbox/ });
+  assert.deepEqual(await page.evaluate(() => window.__seen), [], 'the page must get nothing');
+  assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0, 'the input must stay empty');
+  assert.deepEqual((await vendor.blobs()).filter((b) => !before.has(b.id)), []);
+});
+
+test('Firefox: a page that rewrites itself with document.open(): sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  // (Firefox never reports a document rewritten in its load handler as loaded.)
+  await page.goto(`${site.origin}/lab/rewrite`, { wait: false });
+  await page.waitForFunction(() => window.__rewritten);
+  await page.setInputFiles('#f', files['b.bin'].path);
+  await assertSealed(await seen(page, 2), 'document.open()', before);
+});
+
+test('Firefox: a popup the page opens (about:blank and blob:): sealed', async () => {
+  const page = browser.page;
+  const driver = browser.driver;
+  for (const url of ['/lab/popup', '/lab/blob-popup']) {
+    const before = await storedIds();
+    await page.goto(`${site.origin}${url}`);
+    const main = await driver.getWindowHandle();
+    const known = new Set(await driver.getAllWindowHandles());
+    await page.click('#open');
+    await driver.wait(async () => (await driver.getAllWindowHandles()).length > known.size, 10000);
+    await driver.switchTo().window((await driver.getAllWindowHandles()).find((h) => !known.has(h)));
+    await page.setInputFiles('#f', files['c.bin'].path);
+    const records = url === '/lab/popup' ? null : await seen(page, 1);
+    await driver.close();
+    await driver.switchTo().window(main);
+    await assertSealed(records ?? (await seen(page, 1)), url, before);
+  }
+});
+
+test('Firefox: a folder input (webkitdirectory): every file sealed', async () => {
+  const page = browser.page;
+  const before = await storedIds();
+  await page.goto(`${site.origin}/lab/folder`);
+  await (await page.el('#f')).sendKeys(path.join(dir, 'folder'));
+  const records = await seen(page, 2);
+  assert.deepEqual(records.map((r) => r.name).sort(), ['one.bin', 'two.bin']);
+  assert.deepEqual((await waitUploads(page, 2)).sort(), [201, 201]);
+  await assertSealed(records, 'folder input', before);
+});
+
+test('Firefox: a page that gets its listeners ahead of OrgSeal still never sees what a person picks', async () => {
+  const page = browser.page;
+  const picked = files['b.bin'];
+  await page.goto(`${site.origin}/lab/ahead`);
+  // The input the page removes once the chooser is open.
+  await page.chooseFiles(() => page.mouseClick('#d'), picked.path);
+  // The input in the frame whose window the page listened on first.
+  await page.inFrame('#inner', (frame) => frame.chooseFiles(() => frame.mouseClick('#i'), picked.path));
+  await new Promise((r) => setTimeout(r, 2000));
+  const stolen = await page.evaluate(() => window.__stolen);
+  const head = picked.bytes.subarray(0, 16).toString('latin1');
+  assert.ok(!stolen.some((r) => r.head === head), `the page saw the plaintext: ${JSON.stringify(stolen.filter((r) => r.head === head).map((r) => r.via))}`);
+  assert.ok(stolen.length >= 2, `the page should have received the sealed files: ${JSON.stringify(stolen)}`);
+  for (const r of stolen) assert.equal(r.head.slice(0, 7), MAGIC, `${r.via} got an unsealed file`);
+});
