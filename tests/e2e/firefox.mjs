@@ -45,8 +45,9 @@ async function renderPolicy(policy, dir, extra = []) {
  * file IT deploys, which then carries ExtensionSettings), and `policy` in
  * managed storage. Firefox reads the policy only when it starts:
  * `restart({policy})` is how a new one arrives, with the same profile.
+ * `headless: false` opens a window (the demo).
  */
-export async function launchFirefox({ policy, policiesJson } = {}) {
+export async function launchFirefox({ policy, policiesJson, headless = true } = {}) {
   const dir = await tempDir('orgseal-firefox-');
   const dist = path.join(dir, 'distribution');
   const profile = path.join(dir, 'profile');
@@ -74,7 +75,7 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
       // WebDriver BiDi too: the file chooser a click opens is answered through it.
       .enableBidi()
       .setBinary(wrapper)
-      .addArguments('-headless', '-profile', profile)
+      .addArguments(...(headless ? ['-headless'] : []), '-profile', profile)
       .setPreference('browser.download.dir', downloads)
       .setPreference('browser.download.folderList', 2)
       .setPreference('browser.download.useDownloadDir', true)
@@ -145,7 +146,7 @@ export async function launchFirefox({ policy, policiesJson } = {}) {
       await driver.switchTo().window(handle);
       const read = () => driver.executeScript('return document.body ? document.body.innerText : ""');
       const deadline = Date.now() + 20000;
-      let text = '';
+      let text;
       for (;;) {
         text = await read().catch(() => '');
         if (until ? until.test(text) : text && !text.includes('Loading')) break;
@@ -251,8 +252,15 @@ export class Page {
     await e.clear();
     await e.sendKeys(text);
   }
+  /**
+   * A person's click on `selector`, as pointer actions: WebDriver's element
+   * click would wait about 5 s for a navigation that OrgSeal cancels (a
+   * download it takes over).
+   */
   async click(selector) {
-    await (await this.el(selector)).click();
+    const el = await this.el(selector);
+    await this.driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', el);
+    await this.driver.actions().move({ origin: el }).click().perform();
   }
   /** Picks files in a file input, as the file chooser does. */
   async setInputFiles(selector, paths) {

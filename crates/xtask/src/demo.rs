@@ -1,8 +1,10 @@
-//! `cargo xtask demo`: the vendor site on 127.0.0.1, a demo policy with a fresh
-//! org key, and Chromium with the extension and that policy. The policy is
-//! mounted on /etc/chromium inside a private mount namespace, so the host's
-//! /etc is never touched. With no display, the same round trip runs headless
-//! and the demo prints what happened.
+//! `cargo xtask demo [--browser chromium|firefox] [--headless]`: the vendor
+//! site on 127.0.0.1, a demo policy with a fresh org key, and Chromium (or
+//! Firefox ESR) with the extension and that policy. The policy is mounted on
+//! /etc/chromium (Firefox: its distribution folder, as policies.json) inside a
+//! private mount namespace, so the host's files are never touched. With no
+//! display, the same round trip runs headless and the demo prints what
+//! happened.
 
 use crate::vendor::start_vendor;
 use crate::{build, root, setup};
@@ -73,6 +75,11 @@ fn extension_id(root: &Path) -> Result<String> {
 pub fn run(args: &[String]) -> Result<()> {
     let headless = args.iter().any(|a| a == "--headless")
         || (std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none());
+    let firefox = match args.iter().position(|a| a == "--browser").map(|i| args.get(i + 1).map(String::as_str)) {
+        None | Some(Some("chromium")) => false,
+        Some(Some("firefox")) => true,
+        Some(other) => bail!("--browser takes chromium or firefox, not {}", other.unwrap_or("nothing")),
+    };
     setup::all()?;
     let extension = build::extension()?;
     crate::run("cargo", &["build", "--package", "orgseal-vendor", "--package", "orgseal-cli"])?;
@@ -89,10 +96,16 @@ pub fn run(args: &[String]) -> Result<()> {
     write_private(&policy_file, &serde_json::to_string_pretty(&policy)?)?;
     println!("demo policy: {} (mode 0600; it holds the org key)", policy_file.display());
 
-    let result = if headless {
-        println!("no display: running the round trip headless");
+    let result = if headless || firefox {
+        if headless {
+            println!("no display: running the round trip headless");
+        }
+        // Firefox loads the extension through geckodriver, as about:debugging
+        // does, with the policy as policies.json (tests/e2e/firefox.mjs).
         let status = Command::new("node")
             .arg("tests/e2e/demo.mjs")
+            .env("ORGSEAL_DEMO_BROWSER", if firefox { "firefox" } else { "chromium" })
+            .env("ORGSEAL_DEMO_WINDOW", if headless { "0" } else { "1" })
             .env("ORGSEAL_DEMO_ORIGIN", &origin)
             .env("ORGSEAL_DEMO_DATA", &data)
             .env("ORGSEAL_DEMO_POLICY", &policy_file)
