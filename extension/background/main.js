@@ -256,6 +256,7 @@ const handlers = {
       // Chromium lets only a force-installed extension block requests; Firefox lets any.
       guard: guardRunning && (installType === 'admin' || FIREFOX),
       failClosed: Boolean(status.failClosed),
+      browser: FIREFOX ? 'firefox' : 'chromium',
     };
   },
 
@@ -470,19 +471,33 @@ if (api.downloads?.onDeterminingFilename) {
   // again and opened here. A redirect from a configured endpoint (to a
   // presigned object-store URL) is followed to its end.
   const redirected = new Map(); // requestId → the configured URL it started at
+  const header = (details, name) => details.responseHeaders?.find((h) => h.name.toLowerCase() === name)?.value;
   api.webRequest.onHeadersReceived.addListener(
     // Firefox waits for a promise (the chrome types know only a plain answer).
-    /** @type {any} */ (async (/** @type {chrome.webRequest.OnHeadersReceivedDetails} */ details) => {
+    /** @type {any} */ (async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
       const start = redirected.get(details.requestId) ?? ((await configuredDownload({ url: details.url })) ? details.url : null);
       if (!start) return {};
-      if (details.statusCode >= 300 && details.statusCode < 400) {
+      if (details.statusCode >= 300 && details.statusCode < 400 && header(details, 'location')) {
         redirected.set(details.requestId, start);
         return {};
       }
       redirected.delete(details.requestId);
-      if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) return {};
-      const disposition = details.responseHeaders?.find((h) => h.name.toLowerCase() === 'content-disposition')?.value ?? '';
-      openDownload(start, dispositionName(disposition) ?? lastSegment(details.url)).catch((e) =>
+      // Nothing from a download endpoint reaches the browser's own saving:
+      // what is not a plain answer to a GET (an error page, a form post's
+      // answer) is stopped with a note.
+      if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
+        note(`download ${start}`, `the site answered ${details.method} with ${details.statusCode}; nothing was saved`);
+        return { cancel: true };
+      }
+      // Only a download the protected site's own pages start (or the person,
+      // from the browser itself) is fetched again and opened: another site
+      // must not make OrgSeal save the person's files.
+      const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
+      if (!from) {
+        note(`download ${start}`, `started by ${new URL(details.originUrl ?? '').origin}, not by the site: stopped, nothing was saved`);
+        return { cancel: true };
+      }
+      openDownload(start, dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url)).catch((e) =>
         note(`download ${start}`, String(e?.message ?? e)),
       );
       return { cancel: true };
@@ -491,6 +506,8 @@ if (api.downloads?.onDeterminingFilename) {
     ['blocking', 'responseHeaders'],
   );
   api.webRequest.onErrorOccurred.addListener((d) => redirected.delete(d.requestId), { urls: ['http://*/*', 'https://*/*'] });
+  // Opened plaintext left by an event page that was stopped mid-open goes now.
+  import('../offscreen/opener.js').then((opener) => opener.sweep()).catch(() => {});
 }
 
 // The file name a Content-Disposition header gives (RFC 6266: `filename*`

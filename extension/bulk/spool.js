@@ -53,10 +53,10 @@ export class MemorySink {
 /** Disk sink: writes to a new OPFS file; `finish()` gives its disk-backed File. */
 export class SpoolSink {
   /**
-   * @param {string} [type]
-   * @param {'seal' | 'open'} [kind]
+   * @param {string} type
+   * @param {'seal' | 'open'} kind
    */
-  static async create(type = 'application/octet-stream', kind = 'seal') {
+  static async create(type, kind) {
     const dir = await navigator.storage.getDirectory();
     const name = `spool-${kind}-${Date.now()}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
     const handle = await dir.getFileHandle(name, { create: true });
@@ -114,10 +114,10 @@ export class SpoolSink {
  * A sink for `size` bytes: on disk from SPOOL_FROM on (and where OPFS works),
  * else in memory.
  * @param {number} size
- * @param {string} [type]
- * @param {'seal' | 'open'} [kind]
+ * @param {string | undefined} type
+ * @param {'seal' | 'open'} kind
  */
-async function sinkFor(size, type, kind) {
+async function sinkFor(size, type = 'application/octet-stream', kind) {
   if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
     try {
       return await SpoolSink.create(type, kind);
@@ -154,10 +154,11 @@ export async function sweepStale(kind, maxAgeMs = STALE_MS) {
   const dir = await navigator.storage.getDirectory();
   // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
   for await (const [name] of dir.entries()) {
-    // Names without a kind are from an older version: removed once a day old.
+    // Names without a kind are from an older version and may hold opened
+    // plaintext: the opener removes them at once.
     const m = /^spool-(?:(seal|open)-)?(\d+)-/.exec(name);
-    if (!m || mine.has(name) || (m[1] !== undefined && m[1] !== kind)) continue;
-    if (Date.now() - Number(m[2]) >= (m[1] === undefined ? STALE_MS : maxAgeMs)) await dir.removeEntry(name).catch(() => {});
+    if (!m || mine.has(name) || (m[1] ?? 'open') !== kind) continue;
+    if (Date.now() - Number(m[2]) >= maxAgeMs) await dir.removeEntry(name).catch(() => {});
   }
 }
 
@@ -168,9 +169,9 @@ export async function sweepStale(kind, maxAgeMs = STALE_MS) {
  * @param {number} size
  * @param {string | undefined} type
  * @param {(sink: MemorySink | SpoolSink) => Promise<void>} fill
- * @param {'seal' | 'open'} [kind] what the bytes are (the spool file's name says it)
+ * @param {'seal' | 'open'} kind what the bytes are (the spool file's name says it)
  */
-export async function assemble(size, type, fill, kind = 'seal') {
+export async function assemble(size, type, fill, kind) {
   const sink = await sinkFor(size, type, kind);
   try {
     await fill(sink);

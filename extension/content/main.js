@@ -521,31 +521,44 @@
     if (ours.has(event) || event.defaultPrevented || config.mode === 'off') return;
     const first = event.composedPath()[0];
     let input = isFileInput(first) ? first : null;
+    // The page hook's word that this click is the page's own click() on a
+    // file input (it names the input, or its shadow host when inside one).
+    const told = pageFileClick;
+    pageFileClick = null;
     if (!input && first instanceof Element && shadowOf(first)) {
       if (event.isTrusted) {
         const deep = event.detail === 0 ? deepActiveElement() : deepElementAt(event.clientX, event.clientY);
         if (isFileInput(deep)) input = deep;
-      } else {
-        // The page's own click() on an input inside a closed component: the
-        // only file input there, or none can be told apart.
-        const inside = deepFileInputs(shadowOf(first));
-        if (inside.length === 1) input = inside[0];
-        else if (inside.length > 1 && activated()) {
+      } else if (told && outermostHost(told) === first) {
+        // The page's own click() on a file input inside a closed component:
+        // that input when the hook could name it (Firefox), else the only
+        // file input there (the browser retargeted it to the host), or the
+        // chooser does not open.
+        const inside = isFileInput(told) ? [told] : deepFileInputs(shadowOf(first));
+        if (inside.length !== 1) {
           event.preventDefault();
           notice('OrgSeal did not open the file chooser: this page\'s component holds several file inputs and OrgSeal could not tell which one it meant; nothing was attached');
           return;
         }
+        input = inside[0];
       }
     }
     if (!input || input.disabled) return;
     // A click the page makes itself (input.click() behind its own button)
     // opens a chooser only right after a person's action; OrgSeal's chooser
     // takes its place, so the page's input never holds what the person picks.
-    // (In Firefox this is the only way: a file input's events there never
+    // (In Firefox this matters most: a file input's events there never
     // leave its shadow root.)
     if (!event.isTrusted && !activated()) return;
     event.preventDefault();
     openOwnChooser(input);
+  }
+
+  // The shadow host at the document level that holds `node` (or the node).
+  function outermostHost(node) {
+    let n = node;
+    for (let root = n.getRootNode(); root instanceof ShadowRoot; root = n.getRootNode()) n = root.host;
+    return n;
   }
 
   // Whether a chooser may open now (a person's click or key just happened).
@@ -572,20 +585,44 @@
 
   // The page's showPicker() on a file input, told by the page hook before the
   // picker opens: OrgSeal's chooser opens instead, and the hook is told so.
+  // The input arrives as relatedTarget, which the browser retargets to its
+  // shadow host when the input is inside a shadow root: then it is the only
+  // file input there, or no chooser opens at all.
   function onShowPicker(event) {
-    const input = /** @type {MouseEvent} */ (event).relatedTarget;
-    if (config.mode === 'off' || !isFileInput(input) || /** @type {HTMLInputElement} */ (input).disabled) return;
-    event.preventDefault();
+    if (config.mode === 'off') return;
+    const named = /** @type {MouseEvent} */ (event).relatedTarget;
+    event.preventDefault(); // on a protected page the page's own picker never opens
+    let input = isFileInput(named) ? named : null;
+    if (!input && named instanceof Element && shadowOf(named)) {
+      const inside = deepFileInputs(shadowOf(named));
+      if (inside.length === 1) input = inside[0];
+    }
+    if (!input) {
+      notice('OrgSeal did not open the file chooser: it could not tell which file input this page meant; nothing was attached');
+      return;
+    }
+    if (/** @type {HTMLInputElement} */ (input).disabled) return;
     openOwnChooser(input);
+  }
+
+  // The page hook's word, just before the page's own click() on a file input.
+  let pageFileClick = null;
+  function onPageFileClick(event) {
+    pageFileClick = /** @type {MouseEvent} */ (event).relatedTarget;
+    setTimeout(() => (pageFileClick = null));
   }
 
   // Firefox fires a file input's input and change events without `composed`,
   // so from inside a shadow root they never reach the window. Whenever a
   // person acts on the page (a chooser opens only then), every shadow root
   // that holds a file input gets OrgSeal's listeners: at once, and again
-  // once the page's own handlers have run.
+  // once the page's own handlers have run (at most every 100 ms). Chromium
+  // lets those events out, so there is nothing to do there.
+  const FIREFOX_EVENTS = 'openOrClosedShadowRoot' in document.documentElement;
+  let lastScan = 0;
   function watchAllRoots(event) {
-    if (!event.isTrusted || config.mode === 'off') return;
+    if (!FIREFOX_EVENTS || !event.isTrusted || config.mode === 'off' || performance.now() - lastScan < 100) return;
+    lastScan = performance.now();
     const scan = () => {
       for (const input of deepFileInputs(document)) watchRoot(input);
     };
@@ -633,6 +670,7 @@
   const anchor = document.createElement('orgseal-anchor');
   anchor.addEventListener('orgseal-reopened', reinstall);
   anchor.addEventListener('orgseal-show-picker', onShowPicker);
+  anchor.addEventListener('orgseal-file-click', onPageFileClick);
   window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: anchor }));
   const observer = new MutationObserver(reinstall);
   observer.observe(document, { childList: true });

@@ -10,8 +10,9 @@
 //    Before such an input (or a label for it) opens the file chooser, its
 //    detached tree is attached to a hidden holder, so its events pass through
 //    the window like any other.
-// 2. `showPicker()` on a file input opens a chooser with no click event: the
-//    content script is told first and opens its own chooser instead.
+// 2. The page's own `click()` or `showPicker()` on a file input: the content
+//    script is told first (which input, or its shadow host) and opens its
+//    own chooser instead of the page's.
 // 3. `document.open()` (also implied by `document.write()` on a closed
 //    document) erases every listener on the document and its window, the
 //    content script's included. Right after it returns, the hook tells the
@@ -70,7 +71,13 @@
     Object.defineProperty(proto, name, { ...Object.getOwnPropertyDescriptor(proto, name), value: replacement });
   };
 
-  wrap(HTMLElement.prototype, 'click', (el) => attach(el));
+  // The page's own click() on a file input: the content script is told which
+  // (it cannot tell from the click event when the input is in a closed root).
+  const tell = (type, el) => anchor?.dispatchEvent(new MouseEvent(type, { cancelable: true, relatedTarget: el }));
+  wrap(HTMLElement.prototype, 'click', (el) => {
+    attach(el);
+    if (fileInput(el) === el) tell('orgseal-file-click', el);
+  });
   // showPicker() opens a chooser without a click event: the content script is
   // told first, and when it opens its own chooser instead, the page's is not.
   const original = HTMLInputElement.prototype.showPicker;
@@ -81,8 +88,7 @@
         /** @this {HTMLInputElement} */
         showPicker() {
           attach(this);
-          const told = new MouseEvent('orgseal-show-picker', { cancelable: true, relatedTarget: this });
-          if (anchor && fileInput(this) === this && !anchor.dispatchEvent(told)) return undefined;
+          if (anchor && fileInput(this) === this && tell('orgseal-show-picker', this) === false) return undefined;
           return Reflect.apply(original, this, []);
         },
       }.showPicker,

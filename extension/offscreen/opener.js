@@ -17,8 +17,7 @@ let swept = null;
  * @param {{ beginOpen: (prefix: string) => Promise<any>, progress: (done: number, total: number) => void }} how
  */
 export async function openUrl(url, { beginOpen, progress }) {
-  swept ??= sweepStale('open', 0).catch(() => {});
-  await swept;
+  await sweep();
   const response = await fetch(url, { credentials: 'include' });
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
   const started = performance.now();
@@ -45,6 +44,12 @@ export async function openUrl(url, { beginOpen, progress }) {
     contentDisposition: response.headers.get('content-disposition') ?? '',
     finalUrl: response.url,
   };
+}
+
+/** Removes opened plaintext left by a crash (once per page). */
+export function sweep() {
+  swept ??= sweepStale('open', 0).catch(() => {});
+  return swept;
 }
 
 /** Drops an opened file (saved, or refused by the browser) and its spool file. @param {string} blobUrl */

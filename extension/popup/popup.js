@@ -20,7 +20,7 @@ async function render() {
     document.getElementById('state').textContent = `OrgSeal is not running: ${e.message}`;
     return;
   }
-  const { status, recent, version, extensionId, installType, guard, failClosed } = answer;
+  const { status, recent, version, extensionId, installType, guard, failClosed, browser } = answer;
   const state = document.getElementById('state');
   state.className = status.state;
   state.textContent = {
@@ -50,9 +50,13 @@ async function render() {
     ...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed)' : ''}`)),
   );
   const guardText = document.getElementById('guard');
-  guardText.textContent = !failClosed
+  guardText.textContent = status.state === 'none'
+    ? 'Upload guard: off (no policy).'
+    : !failClosed && (status.state === 'valid' || status.state === 'invalid')
     ? 'Upload guard: off (the policy does not ask OrgSeal to fail closed).'
-    : guard
+    : guard && browser === 'firefox'
+      ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal as the whole request body are stopped (Firefox does not show the files in a form upload).'
+      : guard
       ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
       : installType === 'admin'
         ? 'Upload guard: off (this browser does not let OrgSeal block requests).'

@@ -63,7 +63,7 @@ async function seal(token, file, progress, control) {
       await sealBlob(file, plan, key, sink, progress, control, pool);
       // A Cancel during the last window counts too.
       stopIfCancelled();
-    }),
+    }, 'seal'),
   );
   stopIfCancelled();
   // With sealed names the site learns nothing of the original: not even its

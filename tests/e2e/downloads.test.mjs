@@ -35,6 +35,10 @@ before(async () => {
   const cleanup = [];
   // The object store: presigned addresses on another origin.
   store = await listen((req, res) => {
+    // Another site's page that loads a protected site's download in a hidden frame.
+    if (req.url === '/elsewhere') {
+      return res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><iframe hidden src="${site.origin}/dl/one"></iframe>`);
+    }
     const name = new URL(req.url, 'http://x').pathname.replace('/obj/', '');
     if (!sealed.has(name)) return res.writeHead(404).end('no such object');
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}.orgseal"` });
@@ -134,6 +138,20 @@ for (const engine of ENGINES) {
       const added = (await readdir(browser.downloads)).filter((n) => !beforeNames.has(n));
       assert.deepEqual(added, [], 'nothing may be saved');
     });
+
+    // Firefox tells which page started a request (Chromium's downloads API
+    // only gives a referrer, which a page can withhold).
+    if (engine === 'firefox') {
+      test('a protected site\'s download started by another site is stopped, and nothing is saved', async () => {
+        const page = browser.page;
+        const beforeNames = new Set(await readdir(browser.downloads));
+        await page.goto(`${store.origin}/elsewhere`);
+        const text = await browser.popupText({ until: /started by http:\/\/127\.0\.0\.1:\d+, not by the site/ });
+        assert.match(text, /refused: download/);
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.deepEqual((await readdir(browser.downloads)).filter((n) => !beforeNames.has(n)), [], 'nothing may be saved');
+      });
+    }
 
     test('a file that is not sealed (stored before the rollout) is saved as the site sent it, and listed as passed', async () => {
       const page = browser.page;

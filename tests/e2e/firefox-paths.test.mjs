@@ -172,6 +172,8 @@ test('Firefox: a popup the page opens (about:blank and blob:): sealed', async ()
     await driver.wait(async () => (await driver.getAllWindowHandles()).length > known.size, 10000);
     await driver.switchTo().window((await driver.getAllWindowHandles()).find((h) => !known.has(h)));
     await page.setInputFiles('#f', files['c.bin'].path);
+    // The popup seals in its own frames: it stays open until the page has the file.
+    await page.waitForFunction((n) => document.getElementById('f').files[0]?.size > n, files['c.bin'].bytes.length);
     const records = url === '/lab/popup' ? null : await seen(page, 1);
     await driver.close();
     await driver.switchTo().window(main);
