@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir, waitForDownload, shares32ByteRun } from './harness.mjs';
+import { tempDir, shares32ByteRun } from './harness.mjs';
 import { launchIn, launchFirefox, submitForm } from './firefox.mjs';
 
 const origin = process.env.ORGSEAL_DEMO_ORIGIN;
@@ -56,7 +56,7 @@ try {
   const t1 = Date.now();
   await page.click(`#files tbody tr[data-id="${id}"] a.download`);
   if (process.env.ORGSEAL_E2E_DEBUG) console.log(`(the click returned after ${Date.now() - t1} ms)`);
-  const downloaded = await waitForDownload(browser.downloads, name);
+  const downloaded = await browser.waitForDownload(name);
   console.log(`clicked Download: saved ${name} to the browser's download folder in ${Date.now() - t1} ms`);
   for (const l of bg.filter((l) => l.startsWith('OrgSeal'))) console.log(`  ${l}`);
   console.log(`  the downloaded copy matches the original byte for byte: ${downloaded.equals(bytes)}`);

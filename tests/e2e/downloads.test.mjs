@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { validPolicy, sampleFile, tempDir, waitForDownload, CLI_BIN } from './harness.mjs';
+import { validPolicy, sampleFile, tempDir, CLI_BIN } from './harness.mjs';
 import { ENGINES, launchIn } from './firefox.mjs';
 
 let store, site, policy, dir;
@@ -91,7 +91,7 @@ for (const engine of ENGINES) {
     });
 
     async function expectOpened(name) {
-      const got = await waitForDownload(browser.downloads, name).catch(async (e) => {
+      const got = await browser.waitForDownload(name).catch(async (e) => {
         throw new Error(`${e.message}; the popup says: ${await browser.popupText()}`);
       });
       assert.ok(got.equals(originals.get(name)), `${name}: the saved file is not the original`);

@@ -5,16 +5,14 @@
 // stored must be sealed, never the plaintext.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { By } from 'selenium-webdriver';
-import { startVendor, tempDir, validPolicy, shares32ByteRun, MAGIC, seen } from './harness.mjs';
+import { startVendor, tempDir, validPolicy, seen } from './harness.mjs';
 import { launchFirefox, labSite, openSite } from './firefox.mjs';
-import { lab as labPage, PATH_PAGES, AHEAD, INNER } from './lab-pages.mjs';
+import { lab as labPage, PATH_PAGES, AHEAD, INNER, pathSamples, assertSealed as assertSealedAt, assertAheadOutcome } from './lab-pages.mjs';
 
 let vendor, site, other, browser, dir;
-const files = {};
+let files = {};
 
 before(async () => {
   vendor = await startVendor();
@@ -28,17 +26,7 @@ before(async () => {
   await browser.popupText({ until: /Policy active/ });
   await openSite(browser.page, site.origin);
   dir = await tempDir('orgseal-paths-');
-  for (const [name, size] of [['a.bin', 40000], ['b.bin', 70000], ['c.bin', 1000]]) {
-    const bytes = randomBytes(size);
-    await writeFile(path.join(dir, name), bytes);
-    files[name] = { path: path.join(dir, name), bytes, name };
-  }
-  await mkdir(path.join(dir, 'folder/inner'), { recursive: true });
-  for (const [rel, size] of [['folder/one.bin', 3000], ['folder/inner/two.bin', 5000]]) {
-    const bytes = randomBytes(size);
-    await writeFile(path.join(dir, rel), bytes);
-    files[path.basename(rel)] = { path: path.join(dir, rel), bytes, name: path.basename(rel) };
-  }
+  files = await pathSamples(dir);
 });
 
 after(async () => {
@@ -49,18 +37,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function assertSealed(records, label, storedBefore) {
-  assert.ok(records.length > 0, `${label}: the page saw nothing`);
-  for (const r of records) {
-    assert.equal(r.head.slice(0, MAGIC.length), MAGIC, `${label}: the page received ${r.name} (${r.via}) unsealed`);
-  }
-  const stored = (await vendor.blobs()).filter((b) => !storedBefore.has(b.id));
-  for (const b of stored) {
-    assert.equal(b.bytes.subarray(0, 7).toString('latin1'), MAGIC, `${label}: the site stored ${b.id} unsealed`);
-    for (const f of Object.values(files)) assert.ok(!shares32ByteRun(f.bytes, b.bytes), `${label}: plaintext of ${f.name} stored`);
-  }
-  return stored;
-}
+const assertSealed = (records, label, storedBefore) => assertSealedAt(vendor, files, records, label, storedBefore);
 
 const storedIds = async () => new Set((await vendor.blobs()).map((b) => b.id));
 const waitUploads = async (page, n) => {
@@ -189,12 +166,7 @@ test('Firefox: a page that gets its listeners ahead of OrgSeal still never sees 
   await page.chooseFiles(() => page.mouseClick('#d'), picked.path);
   // The input in the frame whose window the page listened on first.
   await page.inFrame('#inner', (frame) => frame.chooseFiles(() => frame.mouseClick('#i'), picked.path));
-  await new Promise((r) => setTimeout(r, 2000));
-  const stolen = await page.evaluate(() => window.__stolen);
-  const head = picked.bytes.subarray(0, 16).toString('latin1');
-  assert.ok(!stolen.some((r) => r.head === head), `the page saw the plaintext: ${JSON.stringify(stolen.filter((r) => r.head === head).map((r) => r.via))}`);
-  assert.ok(stolen.length >= 2, `the page should have received the sealed files: ${JSON.stringify(stolen)}`);
-  for (const r of stolen) assert.equal(r.head.slice(0, 7), MAGIC, `${r.via} got an unsealed file`);
+  await assertAheadOutcome(page, picked);
 });
 
 // Last: Firefox never reports this page as loaded, which would hold up the next navigation.

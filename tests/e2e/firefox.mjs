@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile, rm, chmod, readdir } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, chmod, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Builder, By, until as Until } from 'selenium-webdriver';
@@ -80,7 +80,10 @@ export async function launchFirefox({ policy, policiesJson, headless = true } = 
       .setPreference('browser.download.folderList', 2)
       .setPreference('browser.download.useDownloadDir', true)
       .setPreference('browser.download.always_ask_before_handling_new_types', false)
-      .setPreference('browser.download.start_downloads_in_tmp_dir', true)
+      // Partial downloads beside the final name (`NAME.part`, which
+      // waitForDownload waits out): from a temporary folder Firefox would
+      // first leave an empty file under the final name.
+      .setPreference('browser.download.start_downloads_in_tmp_dir', false)
       // The extension's pages at a known address (the popup is opened there).
       .setPreference('extensions.webextensions.uuids', JSON.stringify({ [GECKO_ID]: uuid }))
       // A temporary add-on removed at shutdown keeps its storage (the last
@@ -115,6 +118,41 @@ export async function launchFirefox({ policy, policiesJson, headless = true } = 
     },
     page: null,
     popupUrl: `moz-extension://${uuid}/extension/popup/popup.html`,
+    /**
+     * Waits until Firefox has finished saving `name` in the downloads folder
+     * (by its own download list: it creates the file before the bytes are
+     * in) and returns its bytes.
+     */
+    async waitForDownload(name, timeoutMs = 30000) {
+      const driver = state.driver;
+      const target = path.join(downloads, name);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await driver.setContext('chrome');
+        const entries = await driver
+          .executeScript(
+            `const { Downloads } = ChromeUtils.importESModule('resource://gre/modules/Downloads.sys.mjs');
+             return Downloads.getList(Downloads.ALL).then((l) => l.getAll()).then((all) =>
+               all.filter((d) => d.target.path === arguments[0])
+                 .map((d) => ({ stopped: d.stopped, succeeded: d.succeeded, size: d.target.size ?? null, total: d.totalBytes })));`,
+            target,
+          )
+          .finally(() => driver.setContext('content'));
+        const last = entries.at(-1);
+        if (existsSync(target) && entries.every((d) => d.stopped) && last?.succeeded) {
+          const bytes = await readFile(target);
+          // The file on disk is the one Firefox says it finished.
+          if (bytes.length === last.size || (last.size === null && bytes.length === last.total)) return bytes;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no download named ${name} within ${timeoutMs} ms; folder has: ${(await downloaded(downloads)).join(', ')}; ` +
+              `Firefox lists: ${JSON.stringify(entries)}; on disk: ${existsSync(target) ? (await readFile(target)).length : 'none'} bytes`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     /** Firefox reads policies.json only when it starts: a new policy means a restart. */
     async setPolicy(p) {
       await browser.restart({ policy: p });
@@ -343,7 +381,10 @@ export class Page {
   async submitAndLoad(selector) {
     const old = await this.el('html');
     await this.click(selector);
-    await this.driver.wait(Until.stalenessOf(old), 20000);
+    await this.driver.wait(Until.stalenessOf(old), 20000).catch(async (e) => {
+      const said = await this.evaluate(() => [...document.querySelectorAll('[role=status]')].map((x) => x.textContent).join(' | ')).catch(() => '?');
+      throw new Error(`${selector} loaded no new page within 20 s (the page says: ${said})`, { cause: e });
+    });
     await this.driver.wait(async () => (await this.evaluate(() => document.readyState)) === 'complete', 20000);
   }
 }

@@ -281,6 +281,10 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
       await popup.close();
       return text;
     },
+    /** Waits until `name` is complete in the downloads folder and returns its bytes. */
+    waitForDownload(name, timeoutMs) {
+      return waitForDownload(downloads, name, timeoutMs);
+    },
     async close() {
       await context.close();
       await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,9 @@
 // suites. Each records what its own script received with look()/take()
 // (LAB_JS) and what it managed to steal in window.__stolen.
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { LAB_JS, MAGIC, shares32ByteRun } from './harness.mjs';
 
 // A page of the site with LAB_JS in its head.
@@ -225,4 +228,53 @@ export async function assertHostileOutcome({ page, site, policy, persons, forged
     assert.ok(/^(OrgSeal|PAGE-OWN-BYTES:)/.test(b.bytes.subarray(0, 15).toString('latin1')), 'the site stored something else');
     for (const plain of persons) assert.ok(!shares32ByteRun(plain.bytes, b.bytes), `plaintext of ${plain.name} stored`);
   }
+}
+
+/**
+ * The sample files of the page-shape tests, in `dir`: a.bin, b.bin, c.bin,
+ * and folder/one.bin, folder/inner/two.bin (for folder inputs and drops).
+ * Resolves to {name: {path, bytes, name}}.
+ */
+export async function pathSamples(dir) {
+  const files = {};
+  for (const [name, size] of [['a.bin', 40000], ['b.bin', 70000], ['c.bin', 1000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    files[name] = { path: path.join(dir, name), bytes, name };
+  }
+  await mkdir(path.join(dir, 'folder/inner'), { recursive: true });
+  for (const [rel, size] of [['folder/one.bin', 3000], ['folder/inner/two.bin', 5000]]) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, rel), bytes);
+    files[path.basename(rel)] = { path: path.join(dir, rel), bytes, name: path.basename(rel) };
+  }
+  return files;
+}
+
+/**
+ * Everything the page's script saw (`records`) is sealed; everything `site`
+ * stored since `storedBefore` (a set of ids) is sealed and holds no run of
+ * any of `files`' plaintext. Resolves to what was stored.
+ */
+export async function assertSealed(site, files, records, label, storedBefore) {
+  assert.ok(records.length > 0, `${label}: the page saw nothing`);
+  for (const r of records) {
+    assert.equal(r.head.slice(0, MAGIC.length), MAGIC, `${label}: the page received ${r.name} (${r.via}) unsealed`);
+  }
+  const stored = (await site.blobs()).filter((b) => !storedBefore.has(b.id));
+  for (const b of stored) {
+    assert.equal(b.bytes.subarray(0, 7).toString('latin1'), MAGIC, `${label}: the site stored ${b.id} unsealed`);
+    for (const f of Object.values(files)) assert.ok(!shares32ByteRun(f.bytes, b.bytes), `${label}: plaintext of ${f.name} stored`);
+  }
+  return stored;
+}
+
+/** After a person picked `picked` twice on the AHEAD page: the page got it sealed both times, never in plaintext. */
+export async function assertAheadOutcome(page, picked) {
+  await new Promise((r) => setTimeout(r, 2000));
+  const stolen = await page.evaluate(() => window.__stolen);
+  const head = picked.bytes.subarray(0, 16).toString('latin1');
+  assert.ok(!stolen.some((r) => r.head === head), `the page saw the plaintext: ${JSON.stringify(stolen.filter((r) => r.head === head).map((r) => r.via))}`);
+  assert.ok(stolen.length >= 2, `the page should have received the sealed files: ${JSON.stringify(stolen)}`);
+  for (const r of stolen) assert.equal(r.head.slice(0, 7), MAGIC, `${r.via} got an unsealed file`);
 }

@@ -4,14 +4,13 @@
 // and what the site stored: sealed, never the plaintext.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { launch, startVendor, tempDir, validPolicy, shares32ByteRun, MAGIC, servePages, seen, dropPaths } from './harness.mjs';
-import { lab, PATH_PAGES as PAGES } from './lab-pages.mjs';
+import { launch, startVendor, tempDir, validPolicy, servePages, seen, dropPaths } from './harness.mjs';
+import { lab, PATH_PAGES as PAGES, pathSamples, assertSealed as assertSealedAt } from './lab-pages.mjs';
 
 let site, other, browser, dir;
-const files = {};
+let files = {};
 
 before(async () => {
   site = await startVendor();
@@ -22,18 +21,7 @@ before(async () => {
   await site.signIn(browser.page);
   await servePages(browser.context, site.origin, PAGES);
   dir = await tempDir('orgseal-paths-');
-  for (const [name, size] of [['a.bin', 40000], ['b.bin', 70000], ['c.bin', 1000]]) {
-    const bytes = randomBytes(size);
-    await writeFile(path.join(dir, name), bytes);
-    files[name] = { path: path.join(dir, name), bytes, name };
-  }
-  // A folder with a nested folder, for folder inputs and drops.
-  await mkdir(path.join(dir, 'folder/inner'), { recursive: true });
-  for (const [rel, size] of [['folder/one.bin', 3000], ['folder/inner/two.bin', 5000]]) {
-    const bytes = randomBytes(size);
-    await writeFile(path.join(dir, rel), bytes);
-    files[path.basename(rel)] = { path: path.join(dir, rel), bytes, name: path.basename(rel) };
-  }
+  files = await pathSamples(dir);
 });
 
 after(async () => {
@@ -43,20 +31,7 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-// Everything the page's script saw is sealed; everything the site stored
-// since `before` is sealed and holds no run of any sample's plaintext.
-async function assertSealed(records, label, storedBefore) {
-  assert.ok(records.length > 0, `${label}: the page saw nothing`);
-  for (const r of records) {
-    assert.equal(r.head.slice(0, MAGIC.length), MAGIC, `${label}: the page received ${r.name} (${r.via}) unsealed`);
-  }
-  const stored = (await site.blobs()).filter((b) => !storedBefore.has(b.id));
-  for (const b of stored) {
-    assert.equal(b.bytes.subarray(0, 7).toString('latin1'), MAGIC, `${label}: the site stored ${b.id} unsealed`);
-    for (const f of Object.values(files)) assert.ok(!shares32ByteRun(f.bytes, b.bytes), `${label}: plaintext of ${f.name} stored`);
-  }
-  return stored;
-}
+const assertSealed = (records, label, storedBefore) => assertSealedAt(site, files, records, label, storedBefore);
 
 async function storedIds() {
   return new Set((await site.blobs()).map((b) => b.id));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startVendor, sampleFile, tempDir, waitForDownload, CLI_BIN } from './harness.mjs';
+import { startVendor, sampleFile, tempDir, CLI_BIN } from './harness.mjs';
 import { ENGINES, launchIn, openSite, submitForm, downloaded } from './firefox.mjs';
 
 let dir;
@@ -71,7 +71,7 @@ for (const engine of ENGINES) {
 
         for (const [id, f] of [[oldId, old], [freshId, fresh]]) {
           await browser.page.click(`#files tbody tr[data-id="${id}"] a.download`);
-          assert.ok((await waitForDownload(browser.downloads, f.name)).equals(f.bytes), `${f.name} should open`);
+          assert.ok((await browser.waitForDownload(f.name)).equals(f.bytes), `${f.name} should open`);
           await rm(path.join(browser.downloads, f.name));
         }
 
