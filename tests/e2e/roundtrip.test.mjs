@@ -123,7 +123,7 @@ for (const engine of ENGINES) {
       assert.ok(opened.equals(file.bytes), 'the CLI should open what the browser sealed');
       const name = 'from-cli.bin';
       const original = files[4];
-      const sealedPath = path.join(filesDir, 'from-cli.orgseal');
+      const sealedPath = path.join(filesDir, `from-cli-${engine}.orgseal`);
       execFileSync(CLI_BIN, ['encrypt', '--policy', policyFile, original.path, '--name', name, '-o', sealedPath]);
       const [cliId] = await site.apiUpload(await readFile(sealedPath), 'from-cli.orgseal');
       await page.goto(site.origin + '/');
