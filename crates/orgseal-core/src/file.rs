@@ -43,9 +43,19 @@ pub const MAX_FILE_NAME_CHARS: usize = 200;
 /// What [`safe_file_name`] returns when nothing usable is left of a name.
 pub const FALLBACK_FILE_NAME: &str = "opened-file";
 
+/// Invisible characters that change how a name reads: bidirectional controls
+/// (`invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`), zero-width and
+/// other format characters. Browsers refuse or rewrite names holding them.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// A sealed (or server-given) name made safe as one file name in a downloads
 /// folder, on any system (docs/FORMAT.md §5): the last path segment only;
-/// control characters and `: * ? " < > |` become `_`; leading and trailing
+/// control characters, invisible format characters and `: * ? " < > |`
+/// become `_`; leading and trailing
 /// dots and spaces go (no hidden files, no Windows-trimmed names); Windows
 /// device names (`CON`, `NUL`, `COM1`, …) get a leading `_`; at most
 /// [`MAX_FILE_NAME_CHARS`] characters; [`FALLBACK_FILE_NAME`] when empty.
@@ -53,7 +63,9 @@ pub fn safe_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let mapped: String = last
         .chars()
-        .map(|c| if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || invisible(c) || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c }
+        })
         .collect();
     let edge = |c: char| c == '.' || c.is_whitespace();
     let cut: String = mapped.trim_matches(edge).chars().take(MAX_FILE_NAME_CHARS).collect();
@@ -256,6 +268,9 @@ mod tests {
             ("C:\\Users\\x\\report.pdf", "report.pdf"),
             ("a\nb.txt", "a_b.txt"),
             ("a\u{7f}b", "a_b"),
+            ("invoice\u{202E}fdp.exe", "invoice_fdp.exe"),
+            ("a\u{200B}b\u{FEFF}.txt", "a_b_.txt"),
+            ("\u{2066}x\u{2069}", "_x_"),
             ("what?<now>|\"x\":*.txt", "what__now___x___.txt"),
             (".bashrc", "bashrc"),
             (" ..hidden. . ", "hidden"),
