@@ -306,10 +306,9 @@ export class Page {
   }
   /**
    * Puts files in a file input element (a WebElement, in this page or any
-   * frame of it) through WebDriver BiDi's input.setFiles, which fires the
-   * events a real pick fires (a composed `input`, then `change`). Classic
-   * WebDriver's sendKeys does not: its `input` event is not composed, so it
-   * never leaves a shadow root, which no person's pick can do.
+   * frame of it) through WebDriver BiDi's input.setFiles, the way the
+   * chooser answers (`input`, then `change`; in Firefox neither is composed,
+   * as after a real pick, so from a shadow root they never reach the window).
    */
   async setFilesOn(element, paths) {
     const { bidi } = this.browser.dialogs;
