@@ -472,36 +472,49 @@ if (api.downloads?.onDeterminingFilename) {
   // presigned object-store URL) is followed to its end.
   const redirected = new Map(); // requestId → the configured URL it started at
   const header = (details, name) => details.responseHeaders?.find((h) => h.name.toLowerCase() === name)?.value;
+  // A listener that throws lets the response through (the browser would save
+  // the sealed bytes): any failure on a configured endpoint cancels instead.
+  const takeOver = async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
+    try {
+      return await takeOverDownload(details);
+    } catch (e) {
+      if (!(await configuredDownload({ url: details.url })) && !redirected.has(details.requestId)) return {};
+      redirected.delete(details.requestId);
+      note(`download ${details.url}`, `OrgSeal could not take it over (${e?.message ?? e}); nothing was saved`);
+      return { cancel: true };
+    }
+  };
+  const takeOverDownload = async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
+    const start = redirected.get(details.requestId) ?? ((await configuredDownload({ url: details.url })) ? details.url : null);
+    if (!start) return {};
+    if (details.statusCode >= 300 && details.statusCode < 400 && header(details, 'location')) {
+      redirected.set(details.requestId, start);
+      return {};
+    }
+    redirected.delete(details.requestId);
+    // Nothing from a download endpoint reaches the browser's own saving:
+    // what is not a plain answer to a GET (an error page, a form post's
+    // answer) is stopped with a note.
+    if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
+      note(`download ${start}`, `the site answered ${details.method} with ${details.statusCode}; nothing was saved`);
+      return { cancel: true };
+    }
+    // Only a download the protected site's own pages start (or the person,
+    // from the browser itself) is fetched again and opened: another site
+    // must not make OrgSeal save the person's files.
+    const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
+    if (!from) {
+      note(`download ${start}`, `started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`);
+      return { cancel: true };
+    }
+    openDownload(start, dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url)).catch((e) =>
+      note(`download ${start}`, String(e?.message ?? e)),
+    );
+    return { cancel: true };
+  };
   api.webRequest.onHeadersReceived.addListener(
     // Firefox waits for a promise (the chrome types know only a plain answer).
-    /** @type {any} */ (async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
-      const start = redirected.get(details.requestId) ?? ((await configuredDownload({ url: details.url })) ? details.url : null);
-      if (!start) return {};
-      if (details.statusCode >= 300 && details.statusCode < 400 && header(details, 'location')) {
-        redirected.set(details.requestId, start);
-        return {};
-      }
-      redirected.delete(details.requestId);
-      // Nothing from a download endpoint reaches the browser's own saving:
-      // what is not a plain answer to a GET (an error page, a form post's
-      // answer) is stopped with a note.
-      if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
-        note(`download ${start}`, `the site answered ${details.method} with ${details.statusCode}; nothing was saved`);
-        return { cancel: true };
-      }
-      // Only a download the protected site's own pages start (or the person,
-      // from the browser itself) is fetched again and opened: another site
-      // must not make OrgSeal save the person's files.
-      const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
-      if (!from) {
-        note(`download ${start}`, `started by ${new URL(details.originUrl ?? '').origin}, not by the site: stopped, nothing was saved`);
-        return { cancel: true };
-      }
-      openDownload(start, dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url)).catch((e) =>
-        note(`download ${start}`, String(e?.message ?? e)),
-      );
-      return { cancel: true };
-    }),
+    /** @type {any} */ (takeOver),
     { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
     ['blocking', 'responseHeaders'],
   );
@@ -525,6 +538,14 @@ function dispositionName(value) {
   const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(value);
   if (!plain) return null;
   return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2];
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'another page';
+  }
 }
 
 function lastSegment(url) {

@@ -618,7 +618,10 @@
   // that holds a file input gets OrgSeal's listeners: at once, and again
   // once the page's own handlers have run (at most every 100 ms). Chromium
   // lets those events out, so there is nothing to do there.
-  const FIREFOX_EVENTS = 'openOrClosedShadowRoot' in document.documentElement;
+  // (Asked of the element class, not of document.documentElement, which is
+  // still null at document_start in some frames: a throw here would leave the
+  // frame without any of OrgSeal's listeners.)
+  const FIREFOX_EVENTS = 'openOrClosedShadowRoot' in Element.prototype;
   let lastScan = 0;
   function watchAllRoots(event) {
     if (!FIREFOX_EVENTS || !event.isTrusted || config.mode === 'off' || performance.now() - lastScan < 100) return;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Builder, By, until as Until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
-import { tempDir, CLI_BIN, EXTENSION_DIR, USER } from './harness.mjs';
+import { tempDir, CLI_BIN, EXTENSION_DIR, USER, launch, submitAndLoad } from './harness.mjs';
 
 const FIREFOX = '/usr/lib/firefox-esr/firefox-esr';
 // Debian's ESR reads /etc/firefox/policies/policies.json and
@@ -400,7 +400,6 @@ export async function openSite(page, origin) {
 /** Clicks `selector`, which posts a form, and waits until the answer has loaded (either engine's page). */
 export async function submitForm(page, selector) {
   if (page instanceof Page) return page.submitAndLoad(selector);
-  const { submitAndLoad } = await import('./harness.mjs');
   return submitAndLoad(page, () => page.click(selector));
 }
 
@@ -456,6 +455,5 @@ export const ENGINES = ['chromium', 'firefox'];
  */
 export async function launchIn(engine, opts) {
   if (engine === 'firefox') return launchFirefox(opts);
-  const { launch } = await import('./harness.mjs');
   return launch(opts);
 }
