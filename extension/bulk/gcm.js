@@ -27,7 +27,7 @@ const SEAL_WINDOW = 256;
  * One window of a sealing job, as a worker (or the calling thread) runs it:
  * reads plaintext bytes `start..end` of `file`, seals each chunk's range
  * (relative to the file) under its nonce, and returns the sealed chunks, in
- * order, as one Blob. The ranges and nonces are the core's.
+ * order, as one array. The ranges and nonces are the core's.
  * @param {CryptoKey} key
  * @param {Blob} file
  * @param {number} start
@@ -41,7 +41,24 @@ export async function sealWindow(key, file, start, end, ranges, nonces) {
   const calls = ranges.map(([a, b], i) =>
     crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, bytes.subarray(a - start, b - start)),
   );
-  return new Blob(await Promise.all(calls));
+  return gather(await Promise.all(calls));
+}
+
+/**
+ * WebCrypto's results, in order, as one array. Windows travel as byte arrays
+ * (transferred between threads), not Blobs: a Blob's bytes sit in the
+ * browser process until the page that made it collects its garbage, which
+ * nothing prompts, so memory would grow with the file.
+ * @param {ArrayBuffer[]} results
+ */
+function gather(results) {
+  const out = new Uint8Array(results.reduce((n, r) => n + r.byteLength, 0));
+  let at = 0;
+  for (const r of results) {
+    out.set(new Uint8Array(r), at);
+    at += r.byteLength;
+  }
+  return out;
 }
 
 /**
@@ -73,7 +90,7 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
     }
     const start = ranges[0][0];
     const end = ranges[ranges.length - 1][1];
-    const sealed = /** @type {Promise<Blob>} */ (pool ? pool.run({ op: 'seal', file, start, end, ranges, nonces }) : sealWindow(key, file, start, end, ranges, nonces));
+    const sealed = /** @type {Promise<Uint8Array>} */ (pool ? pool.run({ op: 'seal', file, start, end, ranges, nonces }) : sealWindow(key, file, start, end, ranges, nonces));
     return { end, sealed };
   };
   const depth = pool ? 2 * pool.size : 2;
@@ -85,10 +102,10 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
   try {
     fill();
     while (inFlight.length) {
-      const { end, sealed } = /** @type {{ end: number, sealed: Promise<Blob> }} */ (inFlight.shift());
-      const blob = await sealed;
+      const { end, sealed } = /** @type {{ end: number, sealed: Promise<Uint8Array> }} */ (inFlight.shift());
+      const bytes = await sealed;
       if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
-      await sink.push(blob);
+      await sink.push(bytes);
       fill();
       progress(end);
     }
@@ -98,7 +115,7 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
 }
 
 /**
- * @typedef {{ size: number, run(job: object): Promise<Blob | { failed: number }>, stop(): void }} Pool
+ * @typedef {{ size: number, run(job: object): Promise<Uint8Array | { failed: number }>, stop(): void }} Pool
  */
 
 /** Files of this size and more are sealed or opened on workers; starting
@@ -167,7 +184,7 @@ async function startPool(raw) {
       if (!call) return;
       pending.delete(data.id);
       entry.queue--;
-      if (data.blob instanceof Blob) call.ok(data.blob);
+      if (data.bytes instanceof Uint8Array) call.ok(data.bytes);
       else if (Number.isInteger(data.failed)) call.ok({ failed: data.failed });
       else call.fail(new Error(data.error ?? 'an OrgSeal worker failed'));
     };
@@ -202,13 +219,13 @@ async function startPool(raw) {
 /**
  * One window of an opening job, as a worker (or the calling thread) runs it:
  * opens each sealed chunk of `bytes` (lengths and nonces are the core's) and
- * returns the plaintext as one Blob, or `{ failed: i }` for the first chunk,
+ * returns the plaintext as one array, or `{ failed: i }` for the first chunk,
  * in order, whose tag did not verify.
  * @param {CryptoKey} key
  * @param {Uint8Array} bytes
  * @param {number[]} lengths
  * @param {Uint8Array[]} nonces
- * @returns {Promise<Blob | { failed: number }>}
+ * @returns {Promise<Uint8Array | { failed: number }>}
  */
 export async function openWindow(key, bytes, lengths, nonces) {
   let at = 0;
@@ -220,7 +237,7 @@ export async function openWindow(key, bytes, lengths, nonces) {
   const results = await Promise.allSettled(calls);
   const failed = results.findIndex((r) => r.status === 'rejected');
   if (failed >= 0) return { failed };
-  return new Blob(results.map((r) => /** @type {PromiseFulfilledResult<ArrayBuffer>} */ (r).value));
+  return gather(results.map((r) => /** @type {PromiseFulfilledResult<ArrayBuffer>} */ (r).value));
 }
 
 /**
@@ -242,7 +259,7 @@ export async function openWindow(key, bytes, lengths, nonces) {
 export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(0), progress = () => {}, pool = null) {
   const SEALED = 16400; // a full chunk; which chunks are full is the plan's call
   const depth = pool ? 2 * pool.size : 2;
-  /** @type {{ first: number, bytes: number, opened: Promise<Blob | { failed: number }> }[]} */
+  /** @type {{ first: number, bytes: number, opened: Promise<Uint8Array | { failed: number }> }[]} */
   const inFlight = [];
   let done = 0;
   // Hands the oldest window's plaintext to the sink, or throws the plan's
@@ -251,7 +268,7 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
     while (inFlight.length > keep) {
       const w = /** @type {typeof inFlight[0]} */ (inFlight.shift());
       const out = await w.opened;
-      if (!(out instanceof Blob)) throw plan.damaged(w.first + out.failed);
+      if (!(out instanceof Uint8Array)) throw plan.damaged(w.first + out.failed);
       await sink.push(out);
       done += w.bytes;
       progress(done);

@@ -2,11 +2,13 @@
 // A worker of bulk/gcm.js: holds one file's AES key as a non-extractable
 // CryptoKey and seals (sealWindow: reads its part of the file) or opens
 // (openWindow) the windows it is given, running only the AES-GCM calls the
-// core planned; returns a Blob, or which chunk did not verify.
+// core planned; returns the bytes (transferred), or which chunk did not verify.
 import { importChunkKey, openWindow, sealWindow } from './gcm.js';
 
 /** @type {CryptoKey | null} */
 let key = null;
+/** postMessage as a worker has it (the type check takes `self` for a window). */
+const reply = /** @type {(message: any, transfer?: Transferable[]) => void} */ (/** @type {any} */ (self).postMessage.bind(self));
 self.onmessage = async ({ data }) => {
   if (data?.raw) {
     try {
@@ -22,10 +24,12 @@ self.onmessage = async ({ data }) => {
   try {
     if (!key) throw new Error('no key');
     if (op === 'seal') {
-      self.postMessage({ id, blob: await sealWindow(key, data.file, data.start, data.end, data.ranges, data.nonces) });
+      const bytes = await sealWindow(key, data.file, data.start, data.end, data.ranges, data.nonces);
+      reply({ id, bytes }, [bytes.buffer]);
     } else if (op === 'open') {
       const out = await openWindow(key, data.bytes, data.lengths, data.nonces);
-      self.postMessage(out instanceof Blob ? { id, blob: out } : { id, failed: out.failed });
+      if (out instanceof Uint8Array) reply({ id, bytes: out }, [out.buffer]);
+      else self.postMessage({ id, failed: out.failed });
     } else throw new Error(`unknown job ${op}`);
   } catch (e) {
     self.postMessage({ id, error: String(e?.message ?? e) });

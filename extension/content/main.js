@@ -109,8 +109,9 @@
             const call = calls.get(data?.id);
             if (!call) return;
             if (data.type === 'progress') return call.progress();
+            if (data.type === 'part') return call.part(data.bytes, data.total);
             calls.delete(data.id);
-            if (data.type === 'sealed' && data.file instanceof File) call.ok(data.file);
+            if (data.type === 'sealed' && (data.file instanceof File || data.streamed === true)) call.ok(data);
             else call.fail(Object.assign(new Error(data.message ?? 'sealing failed'), { code: data.code }));
           };
           frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(sealerUrl).origin, [channel.port2]);
@@ -133,7 +134,9 @@
     if (window !== window.top || self.origin === 'null') return;
     const start = () =>
       currentConfig().then((cfg) => {
-        if (cfg.mode === 'seal') openSealer(cfg).catch(() => {});
+        if (cfg.mode !== 'seal') return;
+        openSealer(cfg).catch(() => {});
+        sweepSpool().catch(() => {});
       });
     if (document.readyState === 'complete') setTimeout(start, 0);
     else addEventListener('load', () => setTimeout(start, 0), { once: true });
@@ -152,38 +155,186 @@
     return sealer;
   }
 
+  // ---- where a large sealed file waits for the page's upload ----
+  // A sealed file of SPOOL_FROM bytes or more is written, window by window as
+  // the sealer makes it, into this page origin's private file system (OPFS),
+  // and the page gets a File backed by that file on disk: the browser's memory
+  // does not grow with the file. (The sealer frame cannot keep it in its own:
+  // Chromium denies storage to an extension frame inside a web page.) Only
+  // sealed bytes are written, which the page receives anyway; the page can
+  // read, change or delete them, which only breaks its own upload.
+  // Each spool file is held under a Web Lock of the same name for as long as
+  // its document lives; the browser lets go of the lock when the document
+  // goes. Files with no holder are removed: when this document goes (if the
+  // browser still runs the removal), and else by the next protected page of
+  // the same site that starts.
+  const SPOOL_FROM = 64 << 20;
+  const SPOOL_DIR = 'orgseal-sealed';
+  const spooled = new Map(); // name → lets go of its lock
+  let spoolDirHandle = null;
+  const lockName = (name) => `${SPOOL_DIR}/${name}`;
+  const canSpool = () => Boolean(navigator.storage?.getDirectory && navigator.locks?.request) && self.origin !== 'null';
+  async function spoolDir() {
+    const root = await navigator.storage.getDirectory();
+    spoolDirHandle ??= await root.getDirectoryHandle(SPOOL_DIR, { create: true });
+    return spoolDirHandle;
+  }
+  // Removes spool files whose document is gone (nobody holds their lock).
+  async function sweepSpool() {
+    if (!canSpool()) return;
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(SPOOL_DIR).catch(() => null);
+    if (!dir) return;
+    // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
+    for await (const [name] of dir.entries()) {
+      if (spooled.has(name)) continue;
+      await navigator.locks.request(lockName(name), { ifAvailable: true }, async (lock) => {
+        if (lock) await dir.removeEntry(name).catch(() => {});
+      });
+    }
+  }
+  function removeSpooled() {
+    // Called as the document goes: each removal starts at once, no await first.
+    for (const [name, unlock] of spooled) {
+      spoolDirHandle?.removeEntry(name).catch(() => {});
+      unlock();
+    }
+    spooled.clear();
+  }
+  // Holds the lock for a new spool file `name` until the returned function is called.
+  async function holdLock(name) {
+    let unlock = () => {};
+    await new Promise((granted, refused) => {
+      navigator.locks
+        .request(lockName(name), () => {
+          granted(undefined);
+          return new Promise((r) => (unlock = () => r(undefined)));
+        })
+        .catch(refused);
+    });
+    return unlock;
+  }
+  // A spool file for one sealed file, or null where this origin has none
+  // (the sealed file is then assembled in memory, as for small files).
+  async function openSpool() {
+    if (!canSpool()) return null;
+    let dir, handle, writable, name;
+    try {
+      dir = await spoolDir();
+      name = `${Date.now()}-${[...crypto.getRandomValues(new Uint32Array(2))].join('')}`;
+      spooled.set(name, await holdLock(name));
+      handle = await dir.getFileHandle(name, { create: true });
+      writable = await handle.createWritable();
+    } catch (e) {
+      if (name) {
+        dir?.removeEntry(name).catch(() => {});
+        spooled.get(name)?.();
+        spooled.delete(name);
+      }
+      console.info(`OrgSeal: no disk space of this site to hold a large sealed file (${e?.message ?? e}); it is kept in memory`);
+      return null;
+    }
+    let chain = Promise.resolve();
+    let failed = null;
+    let written = 0;
+    let reserved = null;
+    return {
+      // Writes in order; a failed write fails the seal (see finish). `total`,
+      // with the first part, reserves the file's length at once (much faster
+      // than growing it write by write).
+      write(bytes, total, then) {
+        chain = chain.then(async () => {
+          try {
+            if (!failed && total !== undefined && reserved === null) {
+              reserved = total;
+              await writable.truncate(total);
+            }
+            if (!failed) await writable.write(bytes);
+            written += bytes.length;
+          } catch (e) {
+            failed = e;
+          }
+          then();
+        });
+      },
+      async finish(expected) {
+        await chain;
+        if (failed) throw new Error(`the sealed file could not be written to this site's storage on disk (${failed.message ?? failed}); free some disk space and try again`);
+        if (written !== expected || (reserved !== null && reserved !== expected)) {
+          throw new Error(`the OrgSeal sealer sent ${written} of ${expected} sealed bytes; nothing was attached, try again`);
+        }
+        await writable.close();
+        return handle.getFile();
+      },
+      async discard() {
+        await chain.catch(() => {});
+        await writable.abort().catch(() => {});
+        await dir.removeEntry(name).catch(() => {});
+        spooled.get(name)?.();
+        spooled.delete(name);
+      },
+    };
+  }
+
   // A seal fails if the sealer goes quiet for this long (it reports progress
   // every few MiB), or if its frame is removed.
   const QUIET_MS = 30000;
 
   async function sealFile(cfg, file) {
     const s = await openSealer(cfg);
+    const spool = file.size >= SPOOL_FROM ? await openSpool() : null;
     const id = nextId++;
-    return new Promise((ok, fail) => {
-      let timer;
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(check, 1000);
-      };
-      let quietSince = Date.now();
-      const check = () => {
-        if (!s.frame.isConnected) return done(fail, new Error('the page removed OrgSeal\'s sealer; try again'));
-        if (Date.now() - quietSince > QUIET_MS) return done(fail, new Error('sealing stopped answering for 30 s; try again'));
+    try {
+      const done = await new Promise((ok, fail) => {
+        let timer;
+        const arm = () => {
+          clearTimeout(timer);
+          timer = setTimeout(check, 1000);
+        };
+        let quietSince = Date.now();
+        const check = () => {
+          if (!s.frame.isConnected) return done(fail, new Error('the page removed OrgSeal\'s sealer; try again'));
+          if (Date.now() - quietSince > QUIET_MS) return done(fail, new Error('sealing stopped answering for 30 s; try again'));
+          arm();
+        };
+        const done = (f, v) => {
+          clearTimeout(timer);
+          s.calls.delete(id);
+          f(v);
+        };
+        s.calls.set(id, {
+          ok: (v) => done(ok, v),
+          fail: (e) => done(fail, e),
+          progress: () => (quietSince = Date.now()),
+          // A window of sealed bytes for the spool; the sealer sends the next
+          // few only once earlier ones are written (its memory stays bounded).
+          part: (bytes, total) => {
+            quietSince = Date.now();
+            // (Not `instanceof`: in Firefox the array comes from the page's realm.)
+            const isBytes = Object.prototype.toString.call(bytes) === '[object Uint8Array]';
+            if (!spool || !isBytes) return done(fail, new Error('the OrgSeal sealer sent a part nobody asked for'));
+            spool.write(bytes, Number.isSafeInteger(total) ? total : undefined, () => s.port.postMessage({ type: 'ack', id }));
+          },
+        });
         arm();
-      };
-      const done = (f, v) => {
-        clearTimeout(timer);
-        s.calls.delete(id);
-        f(v);
-      };
-      s.calls.set(id, {
-        ok: (v) => done(ok, v),
-        fail: (e) => done(fail, e),
-        progress: () => (quietSince = Date.now()),
+        s.port.postMessage({ type: 'seal', id, file, stream: Boolean(spool) });
       });
-      arm();
-      s.port.postMessage({ type: 'seal', id, file });
-    });
+      if (done.file instanceof File) {
+        if (spool) await spool.discard();
+        return done.file;
+      }
+      if (!spool) throw new Error('the OrgSeal sealer sent no file');
+      const onDisk = await spool.finish(Number(done.size));
+      if (onDisk.size !== Number(done.size)) {
+        throw new Error(`the sealed file in this site's storage has ${onDisk.size} bytes where ${done.size} were written (did the page change it?); try again`);
+      }
+      // A File made from the disk-backed one: the page's upload reads it from
+      // disk, and it carries the sealed name, not the spool file's.
+      return new File([onDisk], String(done.name), { type: 'application/octet-stream', lastModified: Number(done.lastModified) });
+    } catch (e) {
+      await spool?.discard();
+      throw e;
+    }
   }
 
   // Seals every file, or throws. On a site that is not configured, hands the
@@ -653,6 +804,11 @@
       watchAllRoots(e);
     },
     keydown: watchAllRoots,
+    // Sealed files spooled for this document go with it (not when it only
+    // moves to the back/forward cache: it may come back and upload them).
+    pagehide: (e) => {
+      if (e.isTrusted && !e.persisted) removeSpooled();
+    },
     'orgseal-ping': () => (alivePing = true),
   };
   function install() {

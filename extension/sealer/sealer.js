@@ -9,10 +9,13 @@ import { MSG, ask } from '../lib/messages.js';
 import { sealBlob, withFileKey } from '../bulk/gcm.js';
 import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
 
-// Sealed files of 64 MiB and more are assembled on disk (the extension's
-// private file system) and handed to the page as disk-backed Files, so memory
-// does not grow with the file. They hold only sealed bytes; they go when this
-// frame does (the page closes or navigates), and any left by a crash after a day.
+// Sealed files of 64 MiB and more are assembled on disk so that memory does
+// not grow with the file: streamed to the content script, which writes them
+// into the page origin's private file system (PortSink below), or, where it
+// has none, into this frame's own, if the browser gives an extension frame
+// inside a web page storage at all (Chromium does not: then in memory).
+// Spool files here hold only sealed bytes; they go when this frame does (the
+// page closes or navigates), and any left by a crash after a day.
 sweepStale('seal').catch(() => {});
 addEventListener('pagehide', () => removeSpool());
 
@@ -40,7 +43,57 @@ $('cancel').addEventListener('click', (e) => {
   $('figures').textContent = 'cancelling…';
 });
 
-async function seal(token, file, progress, control) {
+// Sends sealed bytes to the content script as they are made, for it to write
+// into the page origin's disk spool: at most CREDIT parts not yet written, so
+// memory here does not grow with the file.
+const CREDIT = 4;
+class PortSink {
+  /**
+   * @param {MessagePort} port
+   * @param {number} id
+   */
+  constructor(port, id) {
+    this.port = port;
+    this.id = id;
+    this.size = 0;
+    /** @type {number | undefined} the sealed file's length, once known */
+    this.total = undefined;
+    this.unacked = 0;
+    /** @type {(() => void)[]} */
+    this.waiting = [];
+  }
+  /** @param {Uint8Array} bytes */
+  async push(bytes) {
+    if (!bytes.length) return;
+    while (this.unacked >= CREDIT) await new Promise((r) => this.waiting.push(() => r(undefined)));
+    this.unacked++;
+    this.size += bytes.length;
+    // Transferred where the array owns its buffer (the workers' windows do).
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    // The first part says how long the sealed file will be (the core's
+    // layout), so that the writer reserves the space at once: growing the
+    // file write by write halves the disk spool's speed in Chromium.
+    const total = this.size === bytes.length ? this.total : undefined;
+    this.port.postMessage({ type: 'part', id: this.id, bytes: own, total }, [own.buffer]);
+  }
+  ack() {
+    this.unacked = Math.max(0, this.unacked - 1);
+    this.waiting.shift()?.();
+  }
+}
+
+/**
+ * Seals `file`. Without `streamTo`, returns `{ file }`, the sealed File (in
+ * memory, or spooled in this origin's storage where the browser allows it);
+ * with it, pushes the sealed bytes there and returns what the content script
+ * needs to name the File it assembles.
+ * @param {string} token
+ * @param {File} file
+ * @param {(done: number) => void} progress
+ * @param {{ cancelled: boolean }} control
+ * @param {PortSink} [streamTo]
+ */
+async function seal(token, file, progress, control, streamTo) {
   await loadCore();
   const begin = await ask({
     type: MSG.sealBegin,
@@ -56,20 +109,25 @@ async function seal(token, file, progress, control) {
   const stopIfCancelled = () => {
     if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
   };
-  const { blob: sealed } = await withFileKey(plan, file.size, (key, pool) =>
-    assemble(file.size, undefined, async (sink) => {
+  const sealed = await withFileKey(plan, file.size, async (key, pool) => {
+    const fill = async (sink) => {
       stopIfCancelled();
       await sink.push(fromBase64(begin.prefix));
       await sealBlob(file, plan, key, sink, progress, control, pool);
       // A Cancel during the last window counts too.
       stopIfCancelled();
-    }, 'seal'),
-  );
+    };
+    if (!streamTo) return (await assemble(file.size, undefined, fill, 'seal')).blob;
+    streamTo.total = fromBase64(begin.prefix).length + plan.contentLength();
+    await fill(streamTo);
+    return null;
+  });
   stopIfCancelled();
   // With sealed names the site learns nothing of the original: not even its
   // modification time (that travels inside the sealed metadata).
   const lastModified = begin.hideName ? Date.now() : file.lastModified;
-  return new File([sealed], begin.sealedName, { type: 'application/octet-stream', lastModified });
+  if (streamTo) return { name: begin.sealedName, size: streamTo.size, lastModified };
+  return { file: new File([/** @type {Blob} */ (sealed)], begin.sealedName, { type: 'application/octet-stream', lastModified }) };
 }
 
 // The page can post to this frame too (it is the parent window), so a connect
@@ -88,7 +146,10 @@ window.addEventListener('message', async (event) => {
     port.postMessage({ type: 'refused', message: String(e?.message ?? e) });
     return;
   }
+  /** @type {Map<number, PortSink>} */
+  const streams = new Map();
   port.onmessage = async ({ data }) => {
+    if (data?.type === 'ack') return streams.get(data.id)?.ack();
     if (data?.type !== 'seal' || !(data.file instanceof File)) return;
     const job = { name: data.file.name, size: data.file.size, done: 0, started: performance.now(), control: { cancelled: false } };
     jobs.set(data.id, job);
@@ -104,11 +165,15 @@ window.addEventListener('message', async (event) => {
           port.postMessage({ type: 'progress', id: data.id, done });
         }
       };
-      const sealed = await seal(token, data.file, progress, job.control);
-      port.postMessage({ type: 'sealed', id: data.id, file: sealed, ms: performance.now() - job.started });
+      const streamTo = data.stream === true ? new PortSink(port, data.id) : undefined;
+      if (streamTo) streams.set(data.id, streamTo);
+      const out = await seal(token, data.file, progress, job.control, streamTo);
+      const ms = performance.now() - job.started;
+      port.postMessage(out.file ? { type: 'sealed', id: data.id, file: out.file, ms } : { type: 'sealed', id: data.id, streamed: true, ...out, ms });
     } catch (e) {
       port.postMessage({ type: 'error', id: data.id, message: String(e?.message ?? e), code: e?.code ?? 'error' });
     } finally {
+      streams.delete(data.id);
       jobs.delete(data.id);
       render();
     }

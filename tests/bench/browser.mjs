@@ -23,7 +23,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { launch, startVendor, validPolicy, tempDir, waitForDownload, CLI_BIN, ROOT } from '../e2e/harness.mjs';
 
-const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').map(Number);
+const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').filter(Boolean).map(Number);
 const MEMORY_MIB = Number(process.env.ORGSEAL_BENCH_MEMORY_MIB ?? 4096);
 const FIXED_MIB = 5;
 const mbps = (bytes, ms) => bytes / ms / 1000;
@@ -180,7 +180,7 @@ async function main() {
   const work = await tempDir('orgseal-bench-');
   const site = await startVendor({ csp: 'off' });
   const policy = validPolicy([site.origin]);
-  const browser = await launch({ policy });
+  const browser = await launch({ policy, extraPolicy: process.env.ORGSEAL_BENCH_EXTRA ? JSON.parse(process.env.ORGSEAL_BENCH_EXTRA) : undefined });
   try {
     await browser.popupText({ until: /Policy active/ });
     const policyFile = path.join(work, 'policy.json');
@@ -203,6 +203,7 @@ async function main() {
       }),
     );
     const page = browser.page;
+    if (process.env.ORGSEAL_BENCH_DEBUG) page.on('console', (m) => debug('console:', m.text()));
 
     // Through the extension: pick, and time until the page holds the sealed file.
     // A person picks a file a moment after the page loads; by then OrgSeal's
@@ -251,11 +252,46 @@ async function main() {
       await page.goto(`${site.origin}/lab/pick`);
       await new Promise((r) => setTimeout(r, 3000));
       const idle = pssMiB(browserPids(browser.profile));
+      const idleOf = new Map(browserPids(browser.profile).map((pid) => [pid, pssMiB([pid])]));
+      const cpuOf = (pid) => {
+        try {
+          const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+          return (Number(f[11]) + Number(f[12])) / 100;
+        } catch {
+          return 0;
+        }
+      };
+      const cpuStart = new Map(browserPids(browser.profile).map((pid) => [pid, cpuOf(pid)]));
       let peak = idle;
-      const sampler = setInterval(() => (peak = Math.max(peak, pssMiB(browserPids(browser.profile)))), 250);
+      const perProcess = new Map();
+      const sampler = setInterval(() => {
+        const pids = browserPids(browser.profile);
+        peak = Math.max(peak, pssMiB(pids));
+        if (process.env.ORGSEAL_BENCH_DEBUG) {
+          for (const pid of pids) {
+            const v = pssMiB([pid]);
+            if (v > (perProcess.get(pid) ?? 0)) perProcess.set(pid, v);
+          }
+        }
+      }, 250);
       const ms = await sealThroughExtension(file, bytes);
       clearInterval(sampler);
       peak = Math.max(peak, pssMiB(browserPids(browser.profile)));
+      for (const [pid, v] of perProcess) {
+        let type = 'browser';
+        try {
+          type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+        } catch {
+          type = 'ended';
+        }
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--extension-process') ? ' extension' : '';
+        } catch {
+          cmd = '';
+        }
+        debug(`pid ${pid} (${type}${cmd}): idle ${(idleOf.get(pid) ?? 0).toFixed(0)} MiB, peak ${v.toFixed(0)} MiB, cpu ${(cpuOf(pid) - (cpuStart.get(pid) ?? 0)).toFixed(1)} s`);
+      }
       await rm(file);
       await page.goto('about:blank');
       console.log(
@@ -265,6 +301,7 @@ async function main() {
     }
 
     // Fixed cost: 5 MiB, five times each, the median.
+    if (process.env.ORGSEAL_BENCH_FIXED !== '0') {
     const small = path.join(work, 'small.bin');
     await randomFile(small, FIXED_MIB << 20);
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -275,6 +312,7 @@ async function main() {
       smallOpen.push((await openThroughExtension(small, `small-${i}.bin`)).inner);
     }
     console.log(`fixed cost, ${FIXED_MIB} MiB, median of 5: seal ${median(smallSeal).toFixed(0)} ms (pick to sealed file in the page), open ${median(smallOpen).toFixed(0)} ms (offscreen: first byte to opened Blob)`);
+    }
 
     const rows = [];
     for (const mib of SIZES) {

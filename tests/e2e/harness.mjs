@@ -227,6 +227,7 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
+      ...(process.env.ORGSEAL_CHROMIUM_EXTRA ? process.env.ORGSEAL_CHROMIUM_EXTRA.split(' ') : []),
       // A force-installed extension is fetched by the browser's background
       // networking (only from 127.0.0.1 here).
       ...(installed

@@ -49,7 +49,7 @@ for (const engine of ENGINES) {
     });
 
     // Uploads through the page as a person does; returns the new file's id.
-    async function upload(page, site, file, how) {
+    async function upload(page, site, file, how, { beforeSubmit } = {}) {
       await openSite(page, site.origin);
       const ids = () => page.evaluate(() => [...document.querySelectorAll('#files tbody tr')].map((r) => r.dataset.id));
       const before = await ids();
@@ -57,6 +57,7 @@ for (const engine of ENGINES) {
       await page.setInputFiles(input, file.path);
       // The person sees the file in the input (the sealed one) and clicks Upload.
       await page.waitForFunction(([sel, n]) => document.querySelector(sel).files[0]?.size > n, [input, file.bytes.length], { timeout: 60000 });
+      await beforeSubmit?.(input);
       await submitForm(page, how === 'form' ? '#form-submit' : '#fetch-upload');
       await page.waitForFunction((n) => document.querySelectorAll('#files tbody tr').length > n, before.length);
       const added = (await ids()).filter((id) => !before.includes(id));
@@ -140,7 +141,29 @@ for (const engine of ENGINES) {
       const bytes = randomBytes(80 << 20);
       const plain = path.join(filesDir, name);
       await writeFile(plain, bytes);
-      const id = await upload(page, site, { path: plain, bytes }, 'form');
+      // The sizes of the sealed files OrgSeal holds on disk for this page, in
+      // the site's own private file system.
+      const spooled = () =>
+        page.evaluate(async () => {
+          const sizes = [];
+          try {
+            const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed');
+            // @ts-ignore: entries() is an async iterator
+            for await (const [, handle] of dir.entries()) sizes.push((await handle.getFile()).size);
+          } catch {
+            // no such folder: nothing held
+          }
+          return sizes;
+        });
+      const id = await upload(page, site, { path: plain, bytes }, 'form', {
+        beforeSubmit: async (input) => {
+          // A file this large waits on disk, not in the browser's memory.
+          const inInput = await page.evaluate((sel) => document.querySelector(sel).files[0].size, input);
+          assert.deepEqual(await spooled(), [inInput], 'the sealed file should wait on disk, as the file the input holds');
+        },
+      });
+      // The form post replaced the page: what it held on disk went with it.
+      assert.deepEqual(await spooled(), [], 'the sealed file on disk should go with the page');
       const stored = await site.blob(id);
       assert.equal(stored.subarray(0, 7).toString('latin1'), 'OrgSeal');
       assert.ok(!shares32ByteRun(bytes, stored), 'the stored blob holds plaintext');

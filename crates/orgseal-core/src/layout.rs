@@ -53,6 +53,12 @@ impl ContentLayout {
         Ok(ContentLayout { content_offset, chunks, plaintext_len })
     }
 
+    /// The length of the whole file: the content offset, then every chunk
+    /// with its tag. `ContentLayout::new` of this length gives this layout back.
+    pub fn file_len(&self) -> u64 {
+        self.content_offset + self.plaintext_len + self.chunks * TAG_LEN as u64
+    }
+
     /// Plaintext bytes `start..end` that chunk `k` seals.
     pub fn plain_range(&self, k: u64) -> (u64, u64) {
         let start = (k * CHUNK_LEN as u64).min(self.plaintext_len);

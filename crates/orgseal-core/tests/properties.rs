@@ -141,6 +141,10 @@ proptest! {
         let opened = begin_open(&ring, &file).unwrap();
         let layout = ContentLayout::new(opened.content_offset, file.len() as u64).unwrap();
         prop_assert_eq!(layout.plaintext_len, len as u64);
+        // The length a sealing writer reserves is the length the sealer writes.
+        let planned = ContentLayout::for_plaintext(opened.content_offset, len as u64).unwrap();
+        prop_assert_eq!(planned.file_len(), file.len() as u64);
+        prop_assert_eq!(planned, layout);
         let (mut first, mut last) = (a.index(len), b.index(len));
         if last < first {
             std::mem::swap(&mut first, &mut last);

@@ -283,6 +283,13 @@ impl SealPlan {
         self.layout.chunks as f64
     }
 
+    /// How many bytes the sealed content (every chunk with its tag, after the
+    /// prefix) has, so that a writer can reserve the space at once.
+    #[wasm_bindgen(js_name = contentLength)]
+    pub fn content_length(&self) -> f64 {
+        self.layout.file_len() as f64
+    }
+
     /// `[start, end)` of the plaintext that chunk `k` seals.
     pub fn range(&self, k: f64) -> Result<Vec<f64>, JsValue> {
         let k = self.index(k)?;
