@@ -173,7 +173,13 @@
   const spooled = new Map(); // name → lets go of its lock
   let spoolDirHandle = null;
   const lockName = (name) => `${SPOOL_DIR}/${name}`;
-  const canSpool = () => Boolean(navigator.storage?.getDirectory && navigator.locks?.request) && self.origin !== 'null';
+  // Not in Firefox: there the content script sits behind Xray wrappers, and
+  // the page's lock manager fails every request it makes ("Permission denied
+  // to access property then", even for a callback that returns nothing), so
+  // a spool file could be neither held nor swept. Firefox keeps large sealed
+  // files as Blobs, as before.
+  const XRAYS = typeof (/** @type {any} */ (globalThis).exportFunction) === 'function';
+  const canSpool = () => !XRAYS && Boolean(navigator.storage?.getDirectory && navigator.locks?.request) && self.origin !== 'null';
   async function spoolDir() {
     const root = await navigator.storage.getDirectory();
     spoolDirHandle ??= await root.getDirectoryHandle(SPOOL_DIR, { create: true });
@@ -185,12 +191,16 @@
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle(SPOOL_DIR).catch(() => null);
     if (!dir) return;
-    // @ts-ignore: entries() is an async iterator on FileSystemDirectoryHandle
-    for await (const [name] of dir.entries()) {
+    // @ts-ignore: keys() is an async iterator on FileSystemDirectoryHandle
+    for await (const name of dir.keys()) {
       if (spooled.has(name)) continue;
-      await navigator.locks.request(lockName(name), { ifAvailable: true }, async (lock) => {
-        if (lock) await dir.removeEntry(name).catch(() => {});
+      // Nobody holds the lock: its document is gone, and no new one takes
+      // an old name, so the lock need not be kept while the file goes.
+      let free = false;
+      await navigator.locks.request(lockName(name), { ifAvailable: true }, (lock) => {
+        free = Boolean(lock);
       });
+      if (free) await dir.removeEntry(name).catch(() => {});
     }
   }
   function removeSpooled() {
@@ -203,16 +213,16 @@
   }
   // Holds the lock for a new spool file `name` until the returned function is called.
   async function holdLock(name) {
-    let unlock = () => {};
+    let release = () => {};
     await new Promise((granted, refused) => {
       navigator.locks
         .request(lockName(name), () => {
           granted(undefined);
-          return new Promise((r) => (unlock = () => r(undefined)));
+          return new Promise((r) => (release = () => r(undefined)));
         })
         .catch(refused);
     });
-    return unlock;
+    return release;
   }
   // A spool file for one sealed file, or null where this origin has none
   // (the sealed file is then assembled in memory, as for small files).
