@@ -193,11 +193,14 @@
     if (!dir) return;
     // @ts-ignore: keys() is an async iterator on FileSystemDirectoryHandle
     for await (const name of dir.keys()) {
-      if (spooled.has(name)) continue;
+      // A file being written shows up as `<name>.crswap` too (Chromium's swap
+      // file): it goes with `<name>`'s lock.
+      const base = name.replace(/\.crswap$/, '');
+      if (spooled.has(base)) continue;
       // Nobody holds the lock: its document is gone, and no new one takes
       // an old name, so the lock need not be kept while the file goes.
       let free = false;
-      await navigator.locks.request(lockName(name), { ifAvailable: true }, (lock) => {
+      await navigator.locks.request(lockName(base), { ifAvailable: true }, (lock) => {
         free = Boolean(lock);
       });
       if (free) await dir.removeEntry(name).catch(() => {});

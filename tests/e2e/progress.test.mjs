@@ -64,6 +64,19 @@ test('a long seal shows name, percent and speed in OrgSeal\'s frame; Cancel send
   assert.equal(await frame.textContent('#name'), 'video-master.mov');
   const pct = Number((await frame.textContent('#figures')).match(/(\d+) %/)[1]);
   assert.ok(pct < 100, `the overlay shows progress below 100 % (${pct})`);
+  // The sealed part is being written to disk, in the site's own storage.
+  // (Chromium shows a file being written as `<name>` plus its `<name>.crswap`.)
+  const spoolFiles = () =>
+    page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const dir = await root.getDirectoryHandle('orgseal-sealed').catch(() => null);
+      const names = [];
+      // @ts-ignore: keys() is an async iterator
+      for await (const name of dir?.keys() ?? []) names.push(name);
+      return names;
+    });
+  const during = await spoolFiles();
+  assert.equal(during.filter((n) => !n.endsWith('.crswap')).length, 1, `one spool file while sealing: ${during}`);
   // Cancel, as a person clicks it.
   await frame.click('#cancel');
   await page.waitForFunction(
@@ -72,6 +85,8 @@ test('a long seal shows name, percent and speed in OrgSeal\'s frame; Cancel send
     { timeout: 20000 },
   );
   assert.equal(await page.evaluate(() => document.getElementById('fetch-file').files.length), 0, 'the input stays empty');
+  // What was written to disk so far is gone too.
+  assert.deepEqual(await spoolFiles(), [], 'the spool file goes with the cancel');
   // The held Upload click is dropped: nothing is posted, nothing stored.
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(uploads, [], 'nothing was posted');

@@ -211,17 +211,18 @@ for (const engine of ENGINES) {
           return out.sort();
         });
       // Left by a page that crashed: nobody holds its lock.
-      await put(['1000-left']);
+      // (with the swap file Chromium writes next to a file being written)
+      await put(['1000-left', '1000-left.crswap']);
       // Held by a live page of the same site: a second tab holds its lock.
       const holder = await browser.context.newPage();
       await holder.goto(`${site.origin}/login`);
       await holder.evaluate(() => {
         navigator.locks.request('orgseal-sealed/2000-held', () => new Promise(() => {}));
       });
-      await put(['2000-held']);
+      await put(['2000-held', '2000-held.crswap']);
       try {
         await page.goto(`${site.origin}/`);
-        const want = ['2000-held'];
+        const want = ['2000-held', '2000-held.crswap'];
         const deadline = Date.now() + 10000;
         let now = await names();
         while (JSON.stringify(now) !== JSON.stringify(want) && Date.now() < deadline) {
