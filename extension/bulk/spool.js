@@ -9,6 +9,8 @@
 // extension page removes its own when it goes away, and any left by a crash
 // on start.
 
+import { join } from '../lib/bytes.js';
+
 /** Files at least this large are spooled to disk. */
 export const SPOOL_FROM = 64 << 20;
 const STALE_MS = 24 * 3600 * 1000;
@@ -55,14 +57,27 @@ export class SpoolSink {
   /**
    * @param {string} type
    * @param {'seal' | 'open'} kind
+   * @param {number} [reserve] the file's exact final length, when known: the
+   *   space is reserved at once (growing the file write by write halves the
+   *   writing speed in Chromium)
    */
-  static async create(type, kind) {
+  static async create(type, kind, reserve) {
     const dir = await navigator.storage.getDirectory();
     const name = `spool-${kind}-${Date.now()}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`;
     const handle = await dir.getFileHandle(name, { create: true });
     mine.add(name);
     const writable = await handle.createWritable();
-    return new SpoolSink(dir, name, handle, writable, type);
+    const sink = new SpoolSink(dir, name, handle, writable, type);
+    if (reserve) {
+      try {
+        await writable.truncate(reserve);
+      } catch (e) {
+        await sink.discard();
+        throw e;
+      }
+      sink.reserved = reserve;
+    }
+    return sink;
   }
   /**
    * @param {FileSystemDirectoryHandle} dir
@@ -77,27 +92,35 @@ export class SpoolSink {
     this.handle = handle;
     this.writable = writable;
     this.type = type;
-    /** @type {(Uint8Array | Blob)[]} */
+    /** @type {Uint8Array[]} */
     this.parts = [];
     this.pending = 0;
+    this.written = 0;
+    /** @type {number | undefined} */
+    this.reserved = undefined;
   }
-  /** @param {Uint8Array | Blob} bytes */
+  /** @param {Uint8Array} bytes */
   async push(bytes) {
-    const n = bytes instanceof Blob ? bytes.size : bytes.length;
-    if (!n) return;
+    if (!bytes.length) return;
     this.parts.push(bytes);
-    this.pending += n;
+    this.pending += bytes.length;
     if (this.pending >= WRITE_BYTES) await this.flush();
   }
   async flush() {
     if (!this.parts.length) return;
-    const blob = new Blob(/** @type {BlobPart[]} */ (this.parts));
+    // Bytes, not a Blob: a Blob's bytes would stay in the browser process
+    // until this page next collects its garbage, which nothing hurries.
+    const bytes = join(this.parts, this.pending);
     this.parts = [];
     this.pending = 0;
-    await this.writable.write(blob);
+    await this.writable.write(bytes);
+    this.written += bytes.length;
   }
   async finish() {
     await this.flush();
+    if (this.reserved !== undefined && this.written !== this.reserved) {
+      throw new Error(`wrote ${this.written} bytes where ${this.reserved} were expected`);
+    }
     await this.writable.close();
     // A typed Blob over the disk-backed File: without a type, the browser
     // guesses one from the bytes when it saves, and renames the file after it.
@@ -116,11 +139,12 @@ export class SpoolSink {
  * @param {number} size
  * @param {string | undefined} type
  * @param {'seal' | 'open'} kind
+ * @param {boolean} [exact] `size` is the exact length: a spool file reserves it
  */
-async function sinkFor(size, type = 'application/octet-stream', kind) {
+async function sinkFor(size, type = 'application/octet-stream', kind, exact = false) {
   if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
     try {
-      return await SpoolSink.create(type, kind);
+      return await SpoolSink.create(type, kind, exact ? size : undefined);
     } catch (e) {
       console.warn(`OrgSeal: no disk spool here (${e?.message ?? e}); this file is assembled in memory`);
     }
@@ -170,9 +194,10 @@ export async function sweepStale(kind, maxAgeMs = STALE_MS) {
  * @param {string | undefined} type
  * @param {(sink: MemorySink | SpoolSink) => Promise<void>} fill
  * @param {'seal' | 'open'} kind what the bytes are (the spool file's name says it)
+ * @param {boolean} [exact] `size` is the exact length (a spool file reserves it)
  */
-export async function assemble(size, type, fill, kind) {
-  const sink = await sinkFor(size, type, kind);
+export async function assemble(size, type, fill, kind, exact = false) {
+  const sink = await sinkFor(size, type, kind, exact);
   try {
     await fill(sink);
     return { blob: await sink.finish(), spool: sink.name };

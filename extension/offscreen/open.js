@@ -64,11 +64,14 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   // Large files are assembled on disk in the extension's private storage
   // (never in the downloads folder) and saved only after the last chunk
   // verified; on any refusal the spool file is removed.
+  // The size the sealed file records is exact (the plan refuses any other),
+  // so a spool file can reserve it at once.
   const size = info.size ?? length;
   const { blob, spool } = await withFileKey(plan, size, (key, pool) =>
     assemble(size, info.type || 'application/octet-stream', (sink) =>
       openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool),
       'open',
+      info.size != null,
     ),
   );
   return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool };

@@ -82,12 +82,13 @@ async function apiSession(origin) {
 
 // Starts orgseal-vendor on a free port with one user; resolves to
 // {origin, dataDir, open(page), signIn(page), apiUpload(bytes, name), blobs(), stop()}.
-export async function startVendor({ csp, requireSealed = false } = {}) {
+export async function startVendor({ csp, requireSealed = false, maxUpload } = {}) {
   const dataDir = await tempDir('orgseal-vendor-');
   execFileSync(VENDOR_BIN, ['user', 'add', USER, '--data', dataDir], { input: `${PASSWORD}\n` });
   const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
   if (csp !== undefined) args.push('--csp', csp);
   if (requireSealed) args.push('--require-sealed');
+  if (maxUpload !== undefined) args.push('--max-upload', String(maxUpload));
   const child = spawn(VENDOR_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const origin = await new Promise((resolve, reject) => {
     let out = '';

@@ -145,6 +145,9 @@ pub fn run_bench_browser(args: &[String]) -> Result<()> {
     if let Some(mib) = value("--memory-mib") {
         node.env("ORGSEAL_BENCH_MEMORY_MIB", mib);
     }
+    if let Some(mib) = value("--roundtrip-mib") {
+        node.env("ORGSEAL_BENCH_ROUNDTRIP_MIB", mib);
+    }
     let status = node.status().context("running node")?;
     if !status.success() {
         bail!("the browser benchmark failed ({status})");
