@@ -264,6 +264,12 @@
             }
             if (!failed) await writable.write(bytes);
             written += bytes.length;
+            // Each write leaves garbage the engine does not count (the browser's
+            // copy of the bytes on their way to disk), so nothing prompts a
+            // collection and this page's memory grew with the file: +518 MiB
+            // sealing 4 GiB. A short-lived array of the engine's own, one per
+            // write, makes it collect as it goes: +89 MiB, whatever the size.
+            new Uint8Array(bytes.length)[0] = 1;
           } catch (e) {
             failed = e;
           }
