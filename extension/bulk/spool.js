@@ -73,7 +73,10 @@ export class SpoolSink {
         await writable.truncate(reserve);
       } catch (e) {
         await sink.discard();
-        throw e;
+        // No room on disk: the file is refused, not built in memory instead.
+        throw Object.assign(new Error(`there is no room on disk for this file (${reserve} bytes: ${e?.message ?? e}); free some space and try again`), {
+          code: 'no-room',
+        });
       }
       sink.reserved = reserve;
     }
@@ -146,6 +149,7 @@ async function sinkFor(size, type = 'application/octet-stream', kind, exact = fa
     try {
       return await SpoolSink.create(type, kind, exact ? size : undefined);
     } catch (e) {
+      if (e?.code === 'no-room') throw e;
       console.warn(`OrgSeal: no disk spool here (${e?.message ?? e}); this file is assembled in memory`);
     }
   }

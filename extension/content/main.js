@@ -172,6 +172,7 @@
   const SPOOL_DIR = 'orgseal-sealed';
   const spooled = new Map(); // name → lets go of its lock
   let spoolDirHandle = null;
+  let sweptHere = false; // frames other than the top sweep when they first spool
   const lockName = (name) => `${SPOOL_DIR}/${name}`;
   // Not in Firefox: there the content script sits behind Xray wrappers, and
   // the page's lock manager fails every request it makes ("Permission denied
@@ -227,11 +228,17 @@
     });
     return release;
   }
+  const writeError = (e) =>
+    new Error(`the sealed file could not be written to this site's storage on disk (${e?.message ?? e}); free some disk space and try again`);
   // A spool file for one sealed file, or null where this origin has none
   // (the sealed file is then assembled in memory, as for small files).
   async function openSpool() {
     if (!canSpool()) return null;
     let dir, handle, writable, name;
+    if (!sweptHere) {
+      sweptHere = true;
+      sweepSpool().catch(() => {});
+    }
     try {
       dir = await spoolDir();
       name = `${Date.now()}-${[...crypto.getRandomValues(new Uint32Array(2))].join('')}`;
@@ -248,6 +255,7 @@
       return null;
     }
     let chain = Promise.resolve();
+    /** @type {any} */
     let failed = null;
     let written = 0;
     let reserved = null;
@@ -273,12 +281,12 @@
           } catch (e) {
             failed = e;
           }
-          then();
+          then(failed);
         });
       },
       async finish(expected) {
         await chain;
-        if (failed) throw new Error(`the sealed file could not be written to this site's storage on disk (${failed.message ?? failed}); free some disk space and try again`);
+        if (failed) throw writeError(failed);
         if (written !== expected || (reserved !== null && reserved !== expected)) {
           throw new Error(`the OrgSeal sealer sent ${written} of ${expected} sealed bytes; nothing was attached, try again`);
         }
@@ -319,6 +327,9 @@
         const done = (f, v) => {
           clearTimeout(timer);
           s.calls.delete(id);
+          // Giving up on a streamed seal (silence, a failed write, a removed
+          // frame) stops the sealer too: it would wait for acks forever.
+          if (f === fail && spool) s.port.postMessage({ type: 'cancel', id });
           f(v);
         };
         s.calls.set(id, {
@@ -332,7 +343,12 @@
             // (Not `instanceof`: in Firefox the array comes from the page's realm.)
             const isBytes = Object.prototype.toString.call(bytes) === '[object Uint8Array]';
             if (!spool || !isBytes) return done(fail, new Error('the OrgSeal sealer sent a part nobody asked for'));
-            spool.write(bytes, Number.isSafeInteger(total) ? total : undefined, () => s.port.postMessage({ type: 'ack', id }));
+            spool.write(bytes, Number.isSafeInteger(total) ? total : undefined, (failed) => {
+              // A slow disk is not silence; a failed write ends the seal now.
+              quietSince = Date.now();
+              if (failed) done(fail, writeError(failed));
+              else s.port.postMessage({ type: 'ack', id });
+            });
           },
         });
         arm();

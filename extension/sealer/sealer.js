@@ -59,13 +59,15 @@ class PortSink {
     /** @type {number | undefined} the sealed file's length, once known */
     this.total = undefined;
     this.unacked = 0;
+    this.cancelled = false;
     /** @type {(() => void)[]} */
     this.waiting = [];
   }
   /** @param {Uint8Array} bytes */
   async push(bytes) {
     if (!bytes.length) return;
-    while (this.unacked >= CREDIT) await new Promise((r) => this.waiting.push(() => r(undefined)));
+    while (this.unacked >= CREDIT && !this.cancelled) await new Promise((r) => this.waiting.push(() => r(undefined)));
+    if (this.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
     this.unacked++;
     this.size += bytes.length;
     // Transferred where the array owns its buffer (the workers' windows do).
@@ -79,6 +81,11 @@ class PortSink {
   ack() {
     this.unacked = Math.max(0, this.unacked - 1);
     this.waiting.shift()?.();
+  }
+  /** The content script gave up: a waiting push throws, and no more are sent. */
+  cancel() {
+    this.cancelled = true;
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }
 
@@ -150,6 +157,11 @@ window.addEventListener('message', async (event) => {
   const streams = new Map();
   port.onmessage = async ({ data }) => {
     if (data?.type === 'ack') return streams.get(data.id)?.ack();
+    if (data?.type === 'cancel') {
+      const job = jobs.get(data.id);
+      if (job) job.control.cancelled = true;
+      return streams.get(data.id)?.cancel();
+    }
     if (data?.type !== 'seal' || !(data.file instanceof File)) return;
     const job = { name: data.file.name, size: data.file.size, done: 0, started: performance.now(), control: { cancelled: false } };
     jobs.set(data.id, job);
