@@ -228,6 +228,8 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
+      // Extra flags for a diagnosis, e.g. ORGSEAL_CHROMIUM_EXTRA=--js-flags=--expose-gc
+      // (docs/PERFORMANCE.md's forced-collection run); never set in the suite.
       ...(process.env.ORGSEAL_CHROMIUM_EXTRA ? process.env.ORGSEAL_CHROMIUM_EXTRA.split(' ') : []),
       // A force-installed extension is fetched by the browser's background
       // networking (only from 127.0.0.1 here).
