@@ -33,6 +33,8 @@ export class SealPlan {
   aesKey(): Uint8Array;
   /** How many chunks the content has. */
   chunks(): number;
+  /** How many bytes the sealed content (every chunk with its tag, after the prefix) has. */
+  contentLength(): number;
   /** `[start, end)` of the plaintext chunk `k` seals. */
   range(k: number): Float64Array | number[];
   /** The 12-byte nonce of chunk `k`. */
