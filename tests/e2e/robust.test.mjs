@@ -1,13 +1,15 @@
 // Protection that holds when things change under an open page: the policy
-// arrives after the page, the extension is reloaded (as an update does), the
-// page removes the sealer frame or replaces <body> (an update of the
-// extension under an open tab is in guard.test.mjs, where it is force-installed).
+// arrives after the page (Chromium; Firefox reads its policy only when it
+// starts), the page removes the sealer frame or replaces <body> (both
+// browsers). An update of the extension under an open tab is in
+// guard.test.mjs, where it is force-installed.
 // And the toolbar badge, a
 // sign of protection the page cannot fake.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+import { ENGINES, launchIn, labSite, openSite } from './firefox.mjs';
 
 const dirs = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -55,45 +57,58 @@ test('a tab opened before the policy arrives is protected once it does; the badg
   }
 });
 
-test('a page that removes the sealer frame or replaces <body> gets sealed files, and clicks are not held forever', async () => {
-  const site = await startVendor();
-  const browser = await launch({ policy: validPolicy([site.origin]) });
-  try {
-    await browser.popupText({ until: /Policy active/ });
-    await site.signIn(browser.page);
-    await servePages(browser.context, site.origin, { '/lab/page': PAGE });
-    const page = browser.page;
-    await page.goto(`${site.origin}/lab/page`);
-    const a = await sampleFile(10000, dirs, 'a');
-    await page.setInputFiles('#f', a.path);
-    await seen(page, 1);
-    // The page removes every iframe and replaces its body (as Turbo does).
-    await page.evaluate(() => {
-      for (const f of document.querySelectorAll('iframe')) f.remove();
-      document.body.outerHTML = '<body><input type="file" id="f" onchange="take(this.files, \'after\')"><button id="b" onclick="window.__clicks = (window.__clicks ?? 0) + 1">Save</button></body>';
-    });
-    const b = await sampleFile(10000, dirs, 'b');
-    await page.setInputFiles('#f', b.path);
-    const records = await seen(page, 2);
-    assert.equal(records[1].name, b.name);
-    assert.equal(records[1].head.slice(0, 7), MAGIC, 'the second pick must be sealed by a new sealer frame');
-    // A frame removed in the middle of a seal: the seal fails with a message,
-    // the input stays empty, and held clicks are let go.
-    const big = await sampleFile(64 << 20, dirs, 'big');
-    const warnings = [];
-    page.on('console', (m) => warnings.push(m.text()));
-    await page.setInputFiles('#f', big.path);
-    await page.evaluate(() => { for (const f of document.querySelectorAll('iframe')) f.remove(); });
-    await page.click('#b');
-    await page.waitForFunction(() => window.__clicks >= 1, null, { timeout: 20000 });
-    const after = await page.evaluate(() => window.__seen);
-    assert.ok(!after.some((r) => r.name === big.name && !r.head.startsWith(MAGIC)), 'the big file must never reach the page unsealed');
-    if (!after.some((r) => r.name === big.name)) {
-      assert.ok(warnings.some((w) => w.includes('removed OrgSeal')), warnings.join('\n'));
-      assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0);
+for (const engine of ENGINES) {
+  test(`${engine}: a page that removes the sealer frame or replaces <body> gets sealed files, and clicks are not held forever`, async () => {
+    const vendor = await startVendor();
+    const lab = await labSite(vendor.origin, { '/lab/page': PAGE });
+    const browser = await launchIn(engine, { policy: validPolicy([lab.origin]) });
+    try {
+      await browser.popupText({ until: /Policy active/ });
+      const page = browser.page;
+      await openSite(page, lab.origin);
+      await page.goto(`${lab.origin}/lab/page`);
+      const a = await sampleFile(10000, dirs, 'a');
+      await page.setInputFiles('#f', a.path);
+      await seen(page, 1);
+      // The page removes every iframe and replaces its body (as Turbo does).
+      await page.evaluate(() => {
+        for (const f of document.querySelectorAll('iframe')) f.remove();
+        document.body.outerHTML = '<body><input type="file" id="f" onchange="take(this.files, \'after\')"><button id="b" onclick="window.__clicks = (window.__clicks ?? 0) + 1">Save</button></body>';
+      });
+      const b = await sampleFile(10000, dirs, 'b');
+      await page.setInputFiles('#f', b.path);
+      const records = await seen(page, 2);
+      assert.equal(records[1].name, b.name);
+      assert.equal(records[1].head.slice(0, 7), MAGIC, 'the second pick must be sealed by a new sealer frame');
+      // A frame removed in the middle of a seal (of a file large enough to be
+      // written to disk as it is sealed, in Chromium): the seal fails with a
+      // message, the input stays empty, held clicks are let go, and what was
+      // written to disk goes.
+      const big = await sampleFile(64 << 20, dirs, 'big');
+      await page.setInputFiles('#f', big.path);
+      await page.evaluate(() => {
+        for (const f of document.querySelectorAll('iframe')) f.remove();
+      });
+      await page.click('#b');
+      await page.waitForFunction(() => window.__clicks >= 1, null, { timeout: 20000 });
+      const got = await page.evaluate(() => window.__seen);
+      assert.ok(!got.some((r) => r.name === big.name && !r.head.startsWith(MAGIC)), 'the big file must never reach the page unsealed');
+      if (!got.some((r) => r.name === big.name)) {
+        await browser.popupText({ until: /refused[^\n]*big-67108864\.bin[^\n]*removed OrgSeal/ });
+        assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0);
+        if (engine === 'chromium') {
+          await page.waitForFunction(async () => {
+            const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed').catch(() => null);
+            // @ts-ignore: keys() is an async iterator
+            for await (const name of folder?.keys() ?? []) if (name) return false;
+            return true;
+          }, null, { timeout: 10000 });
+        }
+      }
+    } finally {
+      await browser.close();
+      await lab.stop();
+      await vendor.stop();
     }
-  } finally {
-    await browser.close();
-    await site.stop();
-  }
-});
+  });
+}
