@@ -14,9 +14,9 @@ self.onmessage = async ({ data }) => {
     try {
       key = await importChunkKey(data.raw);
       data.raw.fill(0);
-      self.postMessage({ ready: true });
+      reply({ ready: true });
     } catch (e) {
-      self.postMessage({ error: String(e?.message ?? e) });
+      reply({ error: String(e?.message ?? e) });
     }
     return;
   }
@@ -29,9 +29,9 @@ self.onmessage = async ({ data }) => {
     } else if (op === 'open') {
       const out = await openWindow(key, data.bytes, data.lengths, data.nonces);
       if (out instanceof Uint8Array) reply({ id, bytes: out }, [out.buffer]);
-      else self.postMessage({ id, failed: out.failed });
+      else reply({ id, failed: out.failed });
     } else throw new Error(`unknown job ${op}`);
   } catch (e) {
-    self.postMessage({ id, error: String(e?.message ?? e) });
+    reply({ id, error: String(e?.message ?? e) });
   }
 };

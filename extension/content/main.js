@@ -136,7 +136,7 @@
       currentConfig().then((cfg) => {
         if (cfg.mode !== 'seal') return;
         openSealer(cfg).catch(() => {});
-        sweepSpool().catch(() => {});
+        sweepSpool();
       });
     if (document.readyState === 'complete') setTimeout(start, 0);
     else addEventListener('load', () => setTimeout(start, 0), { once: true });
@@ -172,7 +172,7 @@
   const SPOOL_DIR = 'orgseal-sealed';
   const spooled = new Map(); // name → lets go of its lock
   let spoolDirHandle = null;
-  let sweptHere = false; // frames other than the top sweep when they first spool
+  let swept = false;
   const lockName = (name) => `${SPOOL_DIR}/${name}`;
   // Not in Firefox: there the content script sits behind Xray wrappers, and
   // the page's lock manager fails every request it makes ("Permission denied
@@ -186,9 +186,15 @@
     spoolDirHandle ??= await root.getDirectoryHandle(SPOOL_DIR, { create: true });
     return spoolDirHandle;
   }
-  // Removes spool files whose document is gone (nobody holds their lock).
-  async function sweepSpool() {
-    if (!canSpool()) return;
+  // Removes spool files whose document is gone (nobody holds their lock),
+  // once per document: the top frame when a protected page has loaded, any
+  // other frame when it first spools.
+  function sweepSpool() {
+    if (swept || !canSpool()) return;
+    swept = true;
+    sweepLeftovers().catch(() => {});
+  }
+  async function sweepLeftovers() {
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle(SPOOL_DIR).catch(() => null);
     if (!dir) return;
@@ -235,10 +241,7 @@
   async function openSpool() {
     if (!canSpool()) return null;
     let dir, handle, writable, name;
-    if (!sweptHere) {
-      sweptHere = true;
-      sweepSpool().catch(() => {});
-    }
+    sweepSpool();
     try {
       dir = await spoolDir();
       name = `${Date.now()}-${[...crypto.getRandomValues(new Uint32Array(2))].join('')}`;
@@ -258,18 +261,15 @@
     /** @type {any} */
     let failed = null;
     let written = 0;
-    let reserved = null;
     return {
       // Writes in order; a failed write fails the seal (see finish). `total`,
       // with the first part, reserves the file's length at once (much faster
-      // than growing it write by write).
+      // than growing it write by write); a reserve that the writes do not
+      // fill shows in the file's size, which the caller checks.
       write(bytes, total, then) {
         chain = chain.then(async () => {
           try {
-            if (!failed && total !== undefined && reserved === null) {
-              reserved = total;
-              await writable.truncate(total);
-            }
+            if (!failed && total !== undefined) await writable.truncate(total);
             if (!failed) await writable.write(bytes);
             written += bytes.length;
             // Each write leaves garbage the engine does not count (the browser's
@@ -287,7 +287,7 @@
       async finish(expected) {
         await chain;
         if (failed) throw writeError(failed);
-        if (written !== expected || (reserved !== null && reserved !== expected)) {
+        if (written !== expected) {
           throw new Error(`the OrgSeal sealer sent ${written} of ${expected} sealed bytes; nothing was attached, try again`);
         }
         await writable.close();
