@@ -309,6 +309,32 @@ export async function waitForDownload(dir, name, timeoutMs = 30000) {
   }
 }
 
+// The files in the site's `orgseal-sealed` folder, where OrgSeal keeps a
+// large sealed file on disk for its page (Chromium): [{ name, size }], by
+// name; [] when there is no such folder. A file being written shows as
+// `<name>` plus Chromium's `<name>.crswap`. Either engine's page.
+export function spoolFiles(page) {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const folder = await root.getDirectoryHandle('orgseal-sealed').catch(() => null);
+    const out = [];
+    // @ts-ignore: entries() is an async iterator
+    for await (const [name, handle] of folder?.entries() ?? []) out.push({ name, size: (await handle.getFile()).size });
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  });
+}
+
+// Waits until `spoolFiles(page)` is empty; throws with what is left after `timeoutMs`.
+export async function spoolEmptied(page, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await spoolFiles(page);
+    if (!left.length) return;
+    if (Date.now() > deadline) throw new Error(`the spool folder still holds ${left.map((f) => f.name).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 // Whether any 32-byte run of `plain` occurs in `stored`. Any such run covers a
 // whole 16-byte block of `plain` at an offset that is a multiple of 16, so
 // indexing those blocks (by their first 8 bytes, in a chained hash table of

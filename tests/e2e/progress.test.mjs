@@ -7,7 +7,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startVendor, validPolicy, tempDir } from './harness.mjs';
+import { startVendor, validPolicy, tempDir, spoolFiles } from './harness.mjs';
 import { ENGINES, launchIn, openSite } from './firefox.mjs';
 
 let site, dir, big;
@@ -50,19 +50,6 @@ const overlayHidden = () => {
   return Boolean(f && getComputedStyle(f).display === 'none');
 };
 
-// The names in the site's `orgseal-sealed` folder, where Chromium keeps a
-// large sealed file on disk (a file being written shows as `<name>` plus its
-// `<name>.crswap`).
-const spoolFiles = (page) =>
-  page.evaluate(async () => {
-    const root = await navigator.storage.getDirectory();
-    const folder = await root.getDirectoryHandle('orgseal-sealed').catch(() => null);
-    const names = [];
-    // @ts-ignore: keys() is an async iterator
-    for await (const name of folder?.keys() ?? []) names.push(name);
-    return names;
-  });
-
 for (const engine of ENGINES) {
   describe(engine, () => {
     let browser;
@@ -89,7 +76,7 @@ for (const engine of ENGINES) {
       assert.equal(await page.evaluate(() => /** @type {HTMLIFrameElement} */ (document.querySelector('iframe[src*="/extension/sealer/"]')).contentDocument), null);
       if (engine === 'chromium') {
         // The sealed part is being written to disk, in the site's own storage.
-        const during = await spoolFiles(page);
+        const during = (await spoolFiles(page)).map((f) => f.name);
         assert.equal(during.filter((n) => !n.endsWith('.crswap')).length, 1, `one spool file while sealing: ${during}`);
       }
       await inSealer(engine, page, async (frame) => {

@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen, spoolEmptied } from './harness.mjs';
 import { ENGINES, launchIn, labSite, openSite } from './firefox.mjs';
 
 const dirs = [];
@@ -96,14 +96,7 @@ for (const engine of ENGINES) {
       if (!got.some((r) => r.name === big.name)) {
         await browser.popupText({ until: /refused[^\n]*big-67108864\.bin[^\n]*removed OrgSeal/ });
         assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0);
-        if (engine === 'chromium') {
-          await page.waitForFunction(async () => {
-            const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed').catch(() => null);
-            // @ts-ignore: keys() is an async iterator
-            for await (const name of folder?.keys() ?? []) if (name) return false;
-            return true;
-          }, null, { timeout: 10000 });
-        }
+        if (engine === 'chromium') await spoolEmptied(page);
       }
     } finally {
       await browser.close();

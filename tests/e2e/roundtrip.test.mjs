@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startVendor, tempDir, validPolicy, shares32ByteRun, CLI_BIN, dropPaths, submitAndLoad } from './harness.mjs';
+import { startVendor, tempDir, validPolicy, shares32ByteRun, CLI_BIN, dropPaths, submitAndLoad, spoolFiles, spoolEmptied } from './harness.mjs';
 import { ENGINES, launchIn, openSite, submitForm, downloaded } from './firefox.mjs';
 
 const SIZES = [0, 1, 16 * 1024, 16 * 1024 + 1, 5 * 1024 * 1024];
@@ -141,20 +141,7 @@ for (const engine of ENGINES) {
       const bytes = randomBytes(80 << 20);
       const plain = path.join(filesDir, name);
       await writeFile(plain, bytes);
-      // The sizes of the sealed files OrgSeal holds on disk for this page, in
-      // the site's own private file system.
-      const spooled = () =>
-        page.evaluate(async () => {
-          const sizes = [];
-          try {
-            const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed');
-            // @ts-ignore: entries() is an async iterator
-            for await (const [, handle] of dir.entries()) sizes.push((await handle.getFile()).size);
-          } catch {
-            // no such folder: nothing held
-          }
-          return sizes;
-        });
+      const spooled = async () => (await spoolFiles(page)).map((f) => f.size);
       const id = await upload(page, site, { path: plain, bytes }, 'form', {
         beforeSubmit: async (input) => {
           // In Chromium a file this large waits on disk, not in the browser's
@@ -202,14 +189,7 @@ for (const engine of ENGINES) {
             await w.close();
           }
         }, names);
-      const names = () =>
-        page.evaluate(async () => {
-          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed', { create: true });
-          const out = [];
-          // @ts-ignore: entries() is an async iterator
-          for await (const [name] of dir.entries()) out.push(name);
-          return out.sort();
-        });
+      const names = async () => (await spoolFiles(page)).map((f) => f.name);
       // Left by a page that crashed: nobody holds its lock.
       // (with the swap file Chromium writes next to a file being written)
       await put(['1000-left', '1000-left.crswap']);
@@ -235,12 +215,7 @@ for (const engine of ENGINES) {
       }
       // Once its page is gone, the held one goes too.
       await page.goto(`${site.origin}/`);
-      await page.waitForFunction(async () => {
-        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('orgseal-sealed', { create: true });
-        // @ts-ignore: entries() is an async iterator
-        for await (const _ of dir.entries()) return false;
-        return true;
-      });
+      await spoolEmptied(page);
     });
 
     test('sealNames: the site sees only a random name, and the download is saved under the real one', async () => {
