@@ -71,7 +71,7 @@ function gather(results) {
  * @param {Blob} file
  * @param {{ chunks(): number, range(k: number): Iterable<number> & ArrayLike<number>, nonce(k: number): Uint8Array }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array | Blob): void | Promise<void> }} sink
+ * @param {{ push(bytes: Uint8Array): void | Promise<void> }} sink
  * @param {(done: number) => void} [progress]
  * @param {{ cancelled?: boolean }} [control] set `cancelled` to stop at the next window
  * @param {Pool | null} [pool]
@@ -251,7 +251,7 @@ export async function openWindow(key, bytes, lengths, nonces) {
  * @param {{ push(n: number): Iterable<number> & ArrayLike<number>, checkReleased(): void, finish(): Iterable<number> & ArrayLike<number>, checkFinished(): number,
  *   nonce(k: number): Uint8Array, damaged(k: number): any }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array | Blob): void | Promise<void> }} sink
+ * @param {{ push(bytes: Uint8Array): void | Promise<void> }} sink
  * @param {Uint8Array} [head] content bytes that arrived with the prefix
  * @param {(done: number) => void} [progress]
  * @param {Pool | null} [pool]

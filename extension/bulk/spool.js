@@ -29,12 +29,11 @@ export class MemorySink {
     this.parts = [];
     this.pending = 0;
   }
-  /** @param {Uint8Array | Blob} bytes */
+  /** @param {Uint8Array} bytes */
   push(bytes) {
-    const n = bytes instanceof Blob ? bytes.size : bytes.length;
-    if (!n) return;
+    if (!bytes.length) return;
     this.parts.push(bytes);
-    this.pending += n;
+    this.pending += bytes.length;
     if (this.pending >= WRITE_BYTES) this.flush();
   }
   flush() {
