@@ -319,7 +319,11 @@ export function spoolFiles(page) {
     const folder = await root.getDirectoryHandle('orgseal-sealed').catch(() => null);
     const out = [];
     // @ts-ignore: entries() is an async iterator
-    for await (const [name, handle] of folder?.entries() ?? []) out.push({ name, size: (await handle.getFile()).size });
+    for await (const [name, handle] of folder?.entries() ?? []) {
+      // A file OrgSeal removes while this looks (a sweep) is not there any more.
+      const file = await handle.getFile().catch(() => null);
+      if (file) out.push({ name, size: file.size });
+    }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   });
 }
