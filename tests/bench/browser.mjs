@@ -22,12 +22,17 @@
 // chosen (0 or empty skips a part): ORGSEAL_BENCH_MIB="256,1024"
 // ORGSEAL_BENCH_MEMORY_MIB=4096 ORGSEAL_BENCH_ROUNDTRIP_MIB=4096;
 // ORGSEAL_BENCH_FIXED=0 skips the 5 MiB fixed cost.
+//
+// ORGSEAL_BENCH_PROFILE=1 (`--profile`) runs only a profile instead: a 5 MiB
+// and a 256 MiB file sealed and opened through the extension under a trace
+// of the whole browser, and where the time went (tests/bench/profile.mjs).
 import { readFile, writeFile, open, rm } from 'node:fs/promises';
 import { readFileSync, readdirSync, createReadStream } from 'node:fs';
 import { randomFillSync, createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { launch, startVendor, validPolicy, tempDir, waitForDownload, CLI_BIN, ROOT } from '../e2e/harness.mjs';
+import { startTrace, summarize } from './profile.mjs';
 
 const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').filter(Boolean).map(Number);
 const ROUNDTRIP_MIB = Number(process.env.ORGSEAL_BENCH_ROUNDTRIP_MIB ?? 4096);
@@ -346,7 +351,7 @@ async function main() {
     await browser.popupText({ until: /Policy active/ });
     const page = browser.page;
     if (process.env.ORGSEAL_BENCH_DEBUG) page.on('console', (m) => debug('console:', m.text()));
-    if (ROUNDTRIP_MIB > 0) await roundTrip(site, policy, work);
+    if (ROUNDTRIP_MIB > 0 && process.env.ORGSEAL_BENCH_PROFILE !== '1') await roundTrip(site, policy, work);
 
     const policyFile = path.join(work, 'policy.json');
     await writeFile(policyFile, JSON.stringify(policy), { mode: 0o600 });
@@ -406,6 +411,30 @@ async function main() {
       await rm(path.join(browser.downloads, name));
       return { total, inner: entry?.ms ?? NaN, size: got.length };
     };
+
+    if (process.env.ORGSEAL_BENCH_PROFILE === '1') {
+      const cdp = await browser.context.newCDPSession(page);
+      for (const mib of [FIXED_MIB, 256]) {
+        const bytes = mib << 20;
+        const file = path.join(work, `profile-${mib}.bin`);
+        await randomFile(file, bytes);
+        // Once untraced, so that the traced run finds everything loaded.
+        await sealThroughExtension(file, bytes);
+        await openThroughExtension(file, `warm-${mib}.bin`);
+        await page.goto(`${site.origin}/lab/pick`);
+        let stop = await startTrace(cdp);
+        const sealMs = await sealThroughExtension(file, bytes);
+        console.log(`profile: seal of ${mib} MiB, ${sealMs.toFixed(0)} ms pick to sealed file (${fmt(mbps(bytes, sealMs))} MB/s)`);
+        console.log(summarize(await stop()));
+        await site.open(page);
+        stop = await startTrace(cdp);
+        const opened = await openThroughExtension(file, `profile-${mib}.bin`);
+        console.log(`profile: open of ${mib} MiB, ${opened.inner.toFixed(0)} ms first byte to opened file, ${opened.total} ms click to saved (${fmt(mbps(bytes, opened.inner))} MB/s)`);
+        console.log(summarize(await stop()));
+        await rm(file);
+      }
+      return;
+    }
 
     // Memory while a large file is sealed, first, while the browser is fresh.
     if (MEMORY_MIB > 0) {

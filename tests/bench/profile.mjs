@@ -1,0 +1,148 @@
+// Where the time of a seal or an open goes, from a Chromium trace of the
+// whole browser (every process, every thread) taken through the DevTools
+// protocol while the work runs. `cargo xtask bench-browser --profile` prints,
+// for each process that worked (the browser process, the page's renderer,
+// the extension's renderer, ...):
+// - per thread: wall time in tasks and the CPU time they used;
+// - the trace events that took the most time themselves (nested events
+//   subtracted), with JavaScript entry points named by function and script.
+import { readFileSync } from 'node:fs';
+
+// Busy threads show up through the scheduler's top-level task events;
+// the rest name what runs inside them.
+const CATEGORIES = [
+  'toplevel',
+  'v8',
+  'v8.execute',
+  'blink',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-v8.gc',
+  'mojom',
+  'ipc',
+  'ServiceWorker',
+  'storage',
+  'loading',
+  'navigation',
+].join(',');
+
+/**
+ * Starts tracing through `cdp` (a page's DevTools session; Chromium traces
+ * every process of the browser). Returns `stop()`, which ends the trace and
+ * gives back its events.
+ * @param {import('playwright').CDPSession} cdp
+ */
+export async function startTrace(cdp) {
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: CATEGORIES.split(','), recordMode: 'recordContinuously' } });
+  return async () => {
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    const { stream } = /** @type {{ stream: string }} */ (await done);
+    let text = '';
+    for (;;) {
+      const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
+      text += base64Encoded ? Buffer.from(data, 'base64').toString('utf8') : data;
+      if (eof) break;
+    }
+    await cdp.send('IO.close', { handle: stream });
+    const parsed = JSON.parse(text);
+    return /** @type {any[]} */ (Array.isArray(parsed) ? parsed : parsed.traceEvents);
+  };
+}
+
+function processKind(pid) {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+    return cmd.includes('--extension-process') ? `${type} (extension)` : type;
+  } catch {
+    return 'ended';
+  }
+}
+
+/** What an event is, for the table: JavaScript calls name their function and script. */
+function label(e) {
+  const d = e.args?.data;
+  if ((e.name === 'FunctionCall' || e.name === 'EvaluateScript' || e.name === 'v8.callFunction') && d) {
+    const script = String(d.url ?? '').replace(/^chrome-extension:\/\/[a-p]{32}/, 'ext:').replace(/^https?:\/\/127\.0\.0\.1:\d+/, 'site:');
+    return `${e.name} ${d.functionName || '(anonymous)'} ${script}${d.lineNumber ? `:${d.lineNumber}` : ''}`;
+  }
+  if (e.name === 'EventDispatch' && d?.type) return `EventDispatch ${d.type}`;
+  if (e.name === 'TimerFire' || e.name === 'FireAnimationFrame') return e.name;
+  return e.name;
+}
+
+/**
+ * Sums a trace: per process and thread, wall and CPU time in top-level
+ * tasks; per process, the events with the most self time.
+ * @param {any[]} events
+ * @param {{ top?: number }} [opts]
+ */
+export function summarize(events, { top = 12 } = {}) {
+  const threadNames = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
+  // Complete events by thread, in order; begin/end pairs are folded into them.
+  /** @type {Map<string, any[]>} */
+  const byThread = new Map();
+  const open = new Map();
+  for (const e of events) {
+    const key = `${e.pid}:${e.tid}`;
+    let x = null;
+    if (e.ph === 'X') x = e;
+    else if (e.ph === 'B') (open.get(key) ?? open.set(key, []).get(key)).push(e);
+    else if (e.ph === 'E') {
+      const b = open.get(key)?.pop();
+      if (b) x = { ...b, ph: 'X', dur: e.ts - b.ts, tdur: e.tts != null && b.tts != null ? e.tts - b.tts : undefined };
+    }
+    if (x && x.dur != null) (byThread.get(key) ?? byThread.set(key, []).get(key)).push(x);
+  }
+  let first = Infinity;
+  let last = -Infinity;
+  /** @type {Map<number, { kind: string, threads: Map<string, { wall: number, cpu: number }>, self: Map<string, number> }>} */
+  const procs = new Map();
+  for (const [key, list] of byThread) {
+    const pid = Number(key.split(':')[0]);
+    const proc = procs.get(pid) ?? procs.set(pid, { kind: processKind(pid), threads: new Map(), self: new Map() }).get(pid);
+    const tname = (threadNames.get(key) ?? 'thread').replace(/\d+$/, '');
+    const t = proc.threads.get(tname) ?? proc.threads.set(tname, { wall: 0, cpu: 0 }).get(tname);
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    /** @type {{ end: number, e: any, child: number }[]} */
+    const stack = [];
+    const close = (until) => {
+      while (stack.length && stack[stack.length - 1].end <= until) {
+        const s = /** @type {{ end: number, e: any, child: number }} */ (stack.pop());
+        const name = label(s.e);
+        proc.self.set(name, (proc.self.get(name) ?? 0) + Math.max(0, s.e.dur - s.child));
+        if (stack.length) stack[stack.length - 1].child += s.e.dur;
+      }
+    };
+    for (const e of list) {
+      close(e.ts);
+      if (!stack.length) {
+        t.wall += e.dur;
+        t.cpu += e.tdur ?? 0;
+        first = Math.min(first, e.ts);
+        last = Math.max(last, e.ts + e.dur);
+      }
+      stack.push({ end: e.ts + e.dur, e, child: 0 });
+    }
+    close(Infinity);
+  }
+  const ms = (us) => (us / 1000).toFixed(us >= 100000 ? 0 : 1);
+  const lines = [`trace: ${ms(last - first)} ms from the first task to the last`];
+  const ranked = [...procs.values()]
+    .map((p) => ({ ...p, wall: [...p.threads.values()].reduce((n, t) => n + t.wall, 0) }))
+    .filter((p) => p.wall > 0)
+    .sort((a, b) => b.wall - a.wall);
+  for (const p of ranked) {
+    const threads = [...p.threads]
+      .filter(([, t]) => t.wall >= 1000)
+      .sort((a, b) => b[1].wall - a[1].wall)
+      .map(([n, t]) => `${n} ${ms(t.wall)} ms (CPU ${ms(t.cpu)})`);
+    if (!threads.length) continue;
+    lines.push(`  ${p.kind}: tasks ${ms(p.wall)} ms; by thread: ${threads.join(', ')}`);
+    const selfTop = [...p.self].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 1000);
+    for (const [name, v] of selfTop) lines.push(`      ${ms(v).padStart(7)} ms  ${name}`);
+  }
+  return lines.join('\n');
+}
