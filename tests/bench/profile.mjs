@@ -24,6 +24,7 @@ const CATEGORIES = [
   'storage',
   'loading',
   'navigation',
+  'blink.user_timing',
 ].join(',');
 
 /**
@@ -73,12 +74,25 @@ function label(e) {
 }
 
 /**
- * Sums a trace: per process and thread, wall and CPU time in top-level
- * tasks; per process, the events with the most self time.
+ * The trace time (µs) of the user-timing mark `name` (performance.mark in a
+ * page), or undefined.
  * @param {any[]} events
- * @param {{ top?: number }} [opts]
+ * @param {string} name
  */
-export function summarize(events, { top = 12 } = {}) {
+export function markTime(events, name) {
+  return events.find((e) => e.name === name && e.cat?.includes('blink.user_timing'))?.ts;
+}
+
+/**
+ * Sums a trace: per process and thread, wall and CPU time in top-level
+ * tasks; per process, the events with the most self time. With `from`/`to`
+ * (trace µs, see markTime), only what ran between the two counts (events
+ * that cross an edge are cut there), and `timeline` lists the JavaScript
+ * entry points and the AES calls in that span, in order, by process.
+ * @param {any[]} events
+ * @param {{ top?: number, from?: number, to?: number, timeline?: boolean }} [opts]
+ */
+export function summarize(events, { top = 12, from = -Infinity, to = Infinity, timeline = false } = {}) {
   const threadNames = new Map();
   for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
   // Complete events by thread, in order; begin/end pairs are folded into them.
@@ -94,7 +108,13 @@ export function summarize(events, { top = 12 } = {}) {
       const b = open.get(key)?.pop();
       if (b) x = { ...b, ph: 'X', dur: e.ts - b.ts, tdur: e.tts != null && b.tts != null ? e.tts - b.tts : undefined };
     }
-    if (x && x.dur != null) (byThread.get(key) ?? byThread.set(key, []).get(key)).push(x);
+    if (x && x.dur != null) {
+      const a = Math.max(x.ts, from);
+      const b = Math.min(x.ts + x.dur, to);
+      if (b <= a) continue;
+      if (a !== x.ts || b !== x.ts + x.dur) x = { ...x, ts: a, dur: b - a, tdur: x.tdur != null && x.dur > 0 ? (x.tdur * (b - a)) / x.dur : undefined };
+      (byThread.get(key) ?? byThread.set(key, []).get(key)).push(x);
+    }
   }
   let first = Infinity;
   let last = -Infinity;
@@ -129,7 +149,34 @@ export function summarize(events, { top = 12 } = {}) {
     close(Infinity);
   }
   const ms = (us) => (us / 1000).toFixed(us >= 100000 ? 0 : 1);
-  const lines = [`trace: ${ms(last - first)} ms from the first task to the last`];
+  const lines = [
+    Number.isFinite(from) && Number.isFinite(to) ? `trace: the ${ms(to - from)} ms between the marks` : `trace: ${ms(last - first)} ms from the first task to the last`,
+  ];
+  if (timeline) {
+    const start = Number.isFinite(from) ? from : first;
+    const steps = [];
+    for (const [key, list] of byThread) {
+      const pid = Number(key.split(':')[0]);
+      const where = `${procs.get(pid)?.kind ?? pid} ${(threadNames.get(key) ?? '').replace(/\d+$/, '')}`;
+      for (const e of list) {
+        if (!/^(FunctionCall|EvaluateScript|DoEncrypt|DoDecrypt|BlobRegistry::Register|MessagePort::Accept|ParseHTML|v8.compile|V8.DeserializeContext)$/.test(e.name) || e.dur < 300) continue;
+        steps.push({ ts: e.ts, dur: e.dur, text: `${where}: ${label(e)}` });
+      }
+    }
+    steps.sort((a, b) => a.ts - b.ts);
+    // Runs of the same step on the same thread are folded into one line.
+    const folded = [];
+    for (const s of steps) {
+      const prev = folded[folded.length - 1];
+      if (prev && prev.text === s.text) {
+        prev.n++;
+        prev.dur += s.dur;
+        prev.end = s.ts + s.dur;
+      } else folded.push({ ...s, n: 1, end: s.ts + s.dur });
+    }
+    lines.push('  timeline (ms from the first mark; JavaScript entry points and AES calls over 0.3 ms):');
+    for (const f of folded.slice(0, 60)) lines.push(`    ${ms(f.ts - start).padStart(7)} +${ms(f.dur)}${f.n > 1 ? ` (${f.n}×, until ${ms(f.end - start)})` : ''}  ${f.text}`);
+  }
   const ranked = [...procs.values()]
     .map((p) => ({ ...p, wall: [...p.threads.values()].reduce((n, t) => n + t.wall, 0) }))
     .filter((p) => p.wall > 0)
