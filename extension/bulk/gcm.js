@@ -149,14 +149,21 @@ export async function withFileKey(plan, size, work) {
 }
 
 /**
- * Workers that seal or open windows (bulk/worker.js), one per core, up to
- * four, each with its own non-extractable copy of the key. Only for
- * extension pages.
+ * Workers that seal or open windows (bulk/worker.js), each with its own
+ * non-extractable copy of the key. Only for extension pages.
+ *
+ * One per core but one, up to three: the bytes also cross the browser
+ * process and the page's renderer, which need a core of their own. On two
+ * cores one worker seals and opens as fast as two (1 GiB: 73 against 72
+ * MB/s), and every worker is an engine instance of its own that lets up to
+ * some 64 MiB of spent windows pile up before it collects them: the
+ * extension's renderer grew by 111 MiB with one worker, 183 MiB with two
+ * (docs/PERFORMANCE.md).
  * @param {Uint8Array} raw the AES key; the caller wipes it after
  * @returns {Promise<Pool>}
  */
 async function startPool(raw) {
-  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  const size = Math.max(1, Math.min(3, (navigator.hardwareConcurrency || 2) - 1));
   const workers = [];
   try {
     for (let i = 0; i < size; i++) {
