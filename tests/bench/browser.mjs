@@ -34,7 +34,7 @@ import path from 'node:path';
 import { launch, startVendor, validPolicy, tempDir, waitForDownload, CLI_BIN, ROOT } from '../e2e/harness.mjs';
 import { startTrace, summarize, markTime } from './profile.mjs';
 
-const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').filter(Boolean).map(Number);
+const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').map(Number).filter((n) => n > 0);
 const ROUNDTRIP_MIB = Number(process.env.ORGSEAL_BENCH_ROUNDTRIP_MIB ?? 4096);
 const MEMORY_MIB = Number(process.env.ORGSEAL_BENCH_MEMORY_MIB ?? 4096);
 const FIXED_MIB = 5;

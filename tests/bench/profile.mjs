@@ -5,7 +5,8 @@
 // the extension's renderer, ...):
 // - per thread: wall time in tasks and the CPU time they used;
 // - the trace events that took the most time themselves (nested events
-//   subtracted), with JavaScript entry points named by function and script.
+//   subtracted), with JavaScript entry points named by function and script;
+// - the JavaScript functions the sampling profiler found running most.
 import { readFileSync } from 'node:fs';
 
 // Busy threads show up through the scheduler's top-level task events;
@@ -25,6 +26,9 @@ const CATEGORIES = [
   'loading',
   'navigation',
   'blink.user_timing',
+  // JavaScript sampled every 0.1 ms, on every thread that runs it.
+  'disabled-by-default-v8.cpu_profiler',
+  'disabled-by-default-v8.cpu_profiler.hires',
 ].join(',');
 
 /**
@@ -118,7 +122,7 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
   }
   let first = Infinity;
   let last = -Infinity;
-  /** @type {Map<number, { kind: string, threads: Map<string, { wall: number, cpu: number }>, self: Map<string, number> }>} */
+  /** @type {Map<number, { kind: string, threads: Map<string, { wall: number, cpu: number }>, self: Map<string, number>, js?: Map<string, number> }>} */
   const procs = new Map();
   for (const [key, list] of byThread) {
     const pid = Number(key.split(':')[0]);
@@ -147,6 +151,32 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
       stack.push({ end: e.ts + e.dur, e, child: 0 });
     }
     close(Infinity);
+  }
+  // The V8 sampling profiler's chunks: each sample's time since the one
+  // before goes to the function it found on top (self time), per process.
+  /** @type {Map<string, { nodes: Map<number, any>, t: number }>} */
+  const profiles = new Map();
+  for (const e of events) {
+    if (e.ph !== 'P') continue;
+    const key = `${e.pid}:${e.id}`;
+    if (e.name === 'Profile') profiles.set(key, { nodes: new Map(), t: e.args?.data?.startTime ?? e.ts });
+    if (e.name !== 'ProfileChunk') continue;
+    const prof = profiles.get(key) ?? profiles.set(key, { nodes: new Map(), t: e.ts }).get(key);
+    const cpu = e.args?.data?.cpuProfile ?? {};
+    for (const n of cpu.nodes ?? []) prof.nodes.set(n.id, n);
+    const deltas = e.args?.data?.timeDeltas ?? [];
+    (cpu.samples ?? []).forEach((id, i) => {
+      prof.t += deltas[i] ?? 0;
+      if (prof.t < from || prof.t > to) return;
+      const f = prof.nodes.get(id)?.callFrame;
+      if (!f) return;
+      const script = String(f.url ?? '').replace(/^chrome-extension:\/\/[a-p]{32}/, 'ext:').replace(/^https?:\/\/127\.0\.0\.1:\d+/, 'site:');
+      const name = `js ${f.functionName || '(anonymous)'}${script ? ` ${script}:${(f.lineNumber ?? -1) + 1}` : ''}`;
+      if (/^js \((idle|program|root)\)$/.test(name)) return;
+      const proc = procs.get(e.pid) ?? procs.set(e.pid, { kind: processKind(e.pid), threads: new Map(), self: new Map() }).get(e.pid);
+      proc.js ??= new Map();
+      proc.js.set(name, (proc.js.get(name) ?? 0) + (deltas[i] ?? 0));
+    });
   }
   const ms = (us) => (us / 1000).toFixed(us >= 100000 ? 0 : 1);
   const lines = [
@@ -190,6 +220,9 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
     lines.push(`  ${p.kind}: tasks ${ms(p.wall)} ms; by thread: ${threads.join(', ')}`);
     const selfTop = [...p.self].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 1000);
     for (const [name, v] of selfTop) lines.push(`      ${ms(v).padStart(7)} ms  ${name}`);
+    const jsTop = [...(p.js ?? [])].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 500);
+    if (jsTop.length) lines.push('    JavaScript, sampled (self time):');
+    for (const [name, v] of jsTop) lines.push(`      ${ms(v).padStart(7)} ms  ${name}`);
   }
   return lines.join('\n');
 }
