@@ -10,7 +10,7 @@
 // This file only runs the AES-GCM calls the plan asks for and moves bytes.
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
 
-import { concat, join } from '../lib/bytes.js';
+import { join } from '../lib/bytes.js';
 
 /** Full chunks in 1 MiB; windows are a few of these. */
 const WINDOW = 64;
@@ -42,6 +42,16 @@ export async function sealWindow(key, file, start, end, ranges, nonces) {
     crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, bytes.subarray(a - start, b - start)),
   );
   return gather(await Promise.all(calls));
+}
+
+/**
+ * `bytes`, as an array that owns its whole buffer (so that the buffer can be
+ * transferred to a worker without carrying other bytes along): itself when
+ * it does, else a copy.
+ * @param {Uint8Array} bytes
+ */
+function owned(bytes) {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /**
@@ -281,20 +291,24 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
       progress(done);
     }
   };
+  // `bytes` starts with the window's chunks, `lengths` long in all; what
+  // follows them is not read (the window is handed over whole, not copied).
   const open = (first, lengths, bytes) => {
     const nonces = lengths.map((_, i) => plan.nonce(first + i));
     const opened = pool ? pool.run({ op: 'open', bytes, lengths, nonces }) : openWindow(key, bytes, lengths, nonces);
-    inFlight.push({ first, bytes: bytes.length, opened });
+    inFlight.push({ first, bytes: lengths.reduce((n, l) => n + l, 0), opened });
   };
+  // Sealed bytes the plan has not released yet (at most a chunk or two).
   let pending = new Uint8Array(0);
-  const take = async (piece) => {
-    pending = concat(pending, piece);
-    const [first, end] = plan.push(piece.length);
-    if (end > first) {
-      const n = end - first;
-      open(first, new Array(n).fill(SEALED), pending.slice(0, n * SEALED));
-      pending = pending.slice(n * SEALED);
-    }
+  // Takes `parts` (`size` bytes) after `pending`: copied once into one array,
+  // whose released chunks are opened as a window and whose tail waits.
+  const take = async (parts, size) => {
+    const bytes = join([pending, ...parts], pending.length + size);
+    const [first, end] = plan.push(size);
+    const used = (end - first) * SEALED;
+    // A copy of the tail first: the window's array may move to a worker.
+    pending = bytes.slice(used);
+    if (end > first) open(first, new Array(end - first).fill(SEALED), owned(bytes));
     await drain(depth - 1);
     plan.checkReleased();
   };
@@ -306,12 +320,12 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
       gathered.push(piece);
       size += piece.length;
       if (size >= WANT) {
-        await take(join(gathered, size));
+        await take(gathered, size);
         gathered = [];
         size = 0;
       }
     }
-    if (size) await take(join(gathered, size));
+    if (size) await take(gathered, size);
     await drain(0);
     const [k, len] = plan.finish();
     open(k, [len], pending.slice(0, len));
