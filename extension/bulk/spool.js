@@ -14,8 +14,11 @@ import { join } from '../lib/bytes.js';
 /** Files at least this large are spooled to disk. */
 export const SPOOL_FROM = 64 << 20;
 const STALE_MS = 24 * 3600 * 1000;
-/** Bytes gathered in memory before each write to disk. */
+/** Bytes gathered in memory before a Blob is folded (memory sinks)… */
 const WRITE_BYTES = 8 << 20;
+/** …and before a write to disk: a whole window of the workers (4 MiB) is
+ * written as it comes, without being copied into a larger array first. */
+const DISK_WRITE_BYTES = 4 << 20;
 
 const mine = new Set();
 
@@ -106,7 +109,7 @@ export class SpoolSink {
     if (!bytes.length) return;
     this.parts.push(bytes);
     this.pending += bytes.length;
-    if (this.pending >= WRITE_BYTES) await this.flush();
+    if (this.pending >= DISK_WRITE_BYTES) await this.flush();
   }
   async flush() {
     if (!this.parts.length) return;
