@@ -32,7 +32,7 @@ import { randomFillSync, createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { launch, startVendor, validPolicy, tempDir, waitForDownload, CLI_BIN, ROOT } from '../e2e/harness.mjs';
-import { startTrace, summarize, markTime } from './profile.mjs';
+import { startTrace, summarize, markTime, processKind } from './profile.mjs';
 
 const SIZES = (process.env.ORGSEAL_BENCH_MIB ?? '256,1024').split(',').map(Number).filter((n) => n > 0);
 const ROUNDTRIP_MIB = Number(process.env.ORGSEAL_BENCH_ROUNDTRIP_MIB ?? 4096);
@@ -92,19 +92,6 @@ function pssMiB(pids) {
     }
   }
   return kb / 1024;
-}
-
-// What kind of browser process `pid` is: the browser itself, a renderer (the
-// extension's, where the sealer frame and its workers run, or a page's), the
-// GPU process...
-function processKind(pid) {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
-    return cmd.includes('--extension-process') ? `${type} (extension)` : type;
-  } catch {
-    return 'ended';
-  }
 }
 
 // CPU seconds `pid` has used so far.

@@ -55,7 +55,10 @@ export async function startTrace(cdp) {
   };
 }
 
-function processKind(pid) {
+// What kind of browser process `pid` is: the browser itself, a renderer (the
+// extension's, where the sealer frame and its workers run, or a page's), the
+// GPU process... (the trace's process ids are the system's: no sandbox here).
+export function processKind(pid) {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
