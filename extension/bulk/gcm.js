@@ -164,10 +164,10 @@ export async function withFileKey(plan, size, work) {
  *
  * One per core but one, up to three: the bytes also cross the browser
  * process and the page's renderer, which need a core of their own. On two
- * cores one worker seals and opens as fast as two (1 GiB: 73 against 72
- * MB/s), and every worker is an engine instance of its own that lets up to
- * some 64 MiB of spent windows pile up before it collects them: the
- * extension's renderer grew by 111 MiB with one worker, 183 MiB with two
+ * cores one worker seals as fast as two (2 GiB, interleaved runs: 62-67
+ * against 60-64 MB/s), and every worker is an engine instance of its own
+ * that lets spent windows pile up before it collects them: the extension's
+ * renderer grew by 113-116 MiB with one worker, 192-195 MiB with two
  * (docs/PERFORMANCE.md).
  * @param {Uint8Array} raw the AES key; the caller wipes it after
  * @returns {Promise<Pool>}
