@@ -10,7 +10,7 @@
 // This file only runs the AES-GCM calls the plan asks for and moves bytes.
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
 
-import { join } from '../lib/bytes.js';
+import { join, owned } from '../lib/bytes.js';
 
 /** Full chunks in 1 MiB; windows are a few of these. */
 const WINDOW = 64;
@@ -42,16 +42,6 @@ export async function sealWindow(key, file, start, end, ranges, nonces) {
     crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, bytes.subarray(a - start, b - start)),
   );
   return gather(await Promise.all(calls));
-}
-
-/**
- * `bytes`, as an array that owns its whole buffer (so that the buffer can be
- * transferred to a worker without carrying other bytes along): itself when
- * it does, else a copy.
- * @param {Uint8Array} bytes
- */
-function owned(bytes) {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /**

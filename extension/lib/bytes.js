@@ -52,3 +52,13 @@ export function join(parts, size) {
   }
   return out;
 }
+
+/**
+ * `bytes` as an array that owns its whole buffer, so that the buffer can be
+ * transferred to another thread without carrying other bytes along: itself
+ * when it does, else a copy.
+ * @param {Uint8Array} bytes
+ */
+export function owned(bytes) {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}

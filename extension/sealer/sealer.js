@@ -4,7 +4,7 @@
 // MessageChannel its content script opened with a token the background
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
 import { loadCore, SealPlan } from '../lib/wasm.js';
-import { fromBase64 } from '../lib/bytes.js';
+import { fromBase64, owned } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
 import { sealBlob, withFileKey } from '../bulk/gcm.js';
 import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
@@ -70,8 +70,8 @@ class PortSink {
     if (this.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
     this.unacked++;
     this.size += bytes.length;
-    // Transferred where the array owns its buffer (the workers' windows do).
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    // Transferred (the workers' windows own their buffers; others are copied).
+    const own = owned(bytes);
     // The first part says how long the sealed file will be (the core's
     // layout), so that the writer reserves the space at once: growing the
     // file write by write halves the disk spool's speed in Chromium.

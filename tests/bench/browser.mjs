@@ -243,6 +243,15 @@ window.pgp = async () => {
 window.ready = true;
 </script>`;
 
+// The file input at `selector`, ready for a pick through the DevTools
+// protocol: `pick(file)` hands it the file by its path on disk, as the
+// browser's file chooser does (nothing is read first).
+async function fileInput(cdp, selector) {
+  const { root } = await cdp.send('DOM.getDocument');
+  const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+  return { pick: (file) => cdp.send('DOM.setFileInputFiles', { nodeId, files: [file] }) };
+}
+
 // A file of many GiB through the vendor site as a person does it: picked
 // into the upload form (sealed, with the overlay), uploaded, listed,
 // downloaded with a click (opened) and saved; identical at the end. The
@@ -262,14 +271,11 @@ async function roundTrip(site, policy, work) {
     await site.open(page);
     await new Promise((r) => setTimeout(r, 3000));
     const monitor = memoryMonitor(browser.profile);
+    // (Playwright's setInputFiles stops at 2 GiB.)
+    const input = await fileInput(await browser.context.newCDPSession(page), '#fetch-file');
     monitor.phase('seal');
     let t = Date.now();
-    // Picked through the DevTools protocol (as Playwright does, without its
-    // 2 GiB limit): the browser hands the page the file on disk.
-    const cdp = await browser.context.newCDPSession(page);
-    const { root } = await cdp.send('DOM.getDocument');
-    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#fetch-file' });
-    await cdp.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+    await input.pick(file);
     debug('round trip: picked');
     const shown = await page
       .waitForFunction(() => {
@@ -368,19 +374,17 @@ async function main() {
       await page.goto(`${site.origin}/lab/pick`);
       await page.waitForFunction(() => [...document.querySelectorAll('iframe')].some((f) => f.src.includes('/extension/sealer/')));
       await new Promise((r) => setTimeout(r, 500));
-      // Picked through the DevTools protocol, as the browser's file chooser
-      // hands a file over; Playwright's setInputFiles first runs its own
-      // checks in the page (about 60 ms, which the profile showed inside the
-      // 5 MiB figure before the extension had seen the file).
-      const { root } = await pickCdp.send('DOM.getDocument');
-      const { nodeId } = await pickCdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#f' });
+      // (Not Playwright's setInputFiles: it first runs its own checks in the
+      // page, about 60 ms that the profile showed inside the 5 MiB figure
+      // before the extension had seen the file.)
+      const input = await fileInput(pickCdp, '#f');
       await page.evaluate((n) => {
         window.__want = n;
         window.__sealed = null;
         window.__t0 = performance.now();
         performance.mark('orgseal-bench-pick');
       }, bytes);
-      await pickCdp.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+      await input.pick(file);
       debug('picked', file);
       await page.waitForFunction(() => window.__sealed, null, { polling: 5, timeout: 900000 });
       return page.evaluate(() => window.__sealed.t - window.__t0);

@@ -26,7 +26,8 @@ const CATEGORIES = [
   'loading',
   'navigation',
   'blink.user_timing',
-  // JavaScript sampled every 0.1 ms, on every thread that runs it.
+  // JavaScript sampled on every thread that runs it; `.hires` asks for
+  // 0.1 ms between samples (the summary prints the interval it got).
   'disabled-by-default-v8.cpu_profiler',
   'disabled-by-default-v8.cpu_profiler.hires',
 ].join(',');
@@ -42,7 +43,10 @@ export async function startTrace(cdp) {
   return async () => {
     const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
     await cdp.send('Tracing.end');
-    const { stream } = /** @type {{ stream: string }} */ (await done);
+    const { stream, dataLossOccurred } = /** @type {{ stream: string, dataLossOccurred?: boolean }} */ (await done);
+    // The trace buffer wraps: figures from a trace that lost events would
+    // undercount without saying so.
+    if (dataLossOccurred) console.log('profile: WARNING: the trace buffer overflowed and lost events; the figures below undercount');
     let text = '';
     for (;;) {
       const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 22 });
@@ -68,11 +72,23 @@ export function processKind(pid) {
   }
 }
 
+/** A script's URL, short: `ext:` for the extension, `site:` for the vendor site. */
+const shortUrl = (url) =>
+  String(url ?? '')
+    .replace(/^chrome-extension:\/\/[a-p]{32}/, 'ext:')
+    .replace(/^https?:\/\/127\.0\.0\.1:\d+/, 'site:');
+
+/** `map`'s entry for `key`, made by `make()` the first time. */
+function entry(map, key, make) {
+  if (!map.has(key)) map.set(key, make());
+  return map.get(key);
+}
+
 /** What an event is, for the table: JavaScript calls name their function and script. */
 function label(e) {
   const d = e.args?.data;
   if ((e.name === 'FunctionCall' || e.name === 'EvaluateScript' || e.name === 'v8.callFunction') && d) {
-    const script = String(d.url ?? '').replace(/^chrome-extension:\/\/[a-p]{32}/, 'ext:').replace(/^https?:\/\/127\.0\.0\.1:\d+/, 'site:');
+    const script = shortUrl(d.url);
     return `${e.name} ${d.functionName || '(anonymous)'} ${script}${d.lineNumber ? `:${d.lineNumber}` : ''}`;
   }
   if (e.name === 'EventDispatch' && d?.type) return `EventDispatch ${d.type}`;
@@ -110,7 +126,7 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
     const key = `${e.pid}:${e.tid}`;
     let x = null;
     if (e.ph === 'X') x = e;
-    else if (e.ph === 'B') (open.get(key) ?? open.set(key, []).get(key)).push(e);
+    else if (e.ph === 'B') entry(open, key, () => []).push(e);
     else if (e.ph === 'E') {
       const b = open.get(key)?.pop();
       if (b) x = { ...b, ph: 'X', dur: e.ts - b.ts, tdur: e.tts != null && b.tts != null ? e.tts - b.tts : undefined };
@@ -120,18 +136,19 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
       const b = Math.min(x.ts + x.dur, to);
       if (b <= a) continue;
       if (a !== x.ts || b !== x.ts + x.dur) x = { ...x, ts: a, dur: b - a, tdur: x.tdur != null && x.dur > 0 ? (x.tdur * (b - a)) / x.dur : undefined };
-      (byThread.get(key) ?? byThread.set(key, []).get(key)).push(x);
+      entry(byThread, key, () => []).push(x);
     }
   }
   let first = Infinity;
   let last = -Infinity;
-  /** @type {Map<number, { kind: string, threads: Map<string, { wall: number, cpu: number }>, self: Map<string, number>, js?: Map<string, number> }>} */
+  /** @type {Map<number, { kind: string, threads: Map<string, { wall: number, cpu: number }>, self: Map<string, number>, js: Map<string, number> }>} */
   const procs = new Map();
+  const newProc = (pid) => () => ({ kind: processKind(pid), threads: new Map(), self: new Map(), js: new Map() });
   for (const [key, list] of byThread) {
     const pid = Number(key.split(':')[0]);
-    const proc = procs.get(pid) ?? procs.set(pid, { kind: processKind(pid), threads: new Map(), self: new Map() }).get(pid);
+    const proc = entry(procs, pid, newProc(pid));
     const tname = (threadNames.get(key) ?? 'thread').replace(/\d+$/, '');
-    const t = proc.threads.get(tname) ?? proc.threads.set(tname, { wall: 0, cpu: 0 }).get(tname);
+    const t = entry(proc.threads, tname, () => ({ wall: 0, cpu: 0 }));
     list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
     /** @type {{ end: number, e: any, child: number }[]} */
     const stack = [];
@@ -159,25 +176,27 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
   // before goes to the function it found on top (self time), per process.
   /** @type {Map<string, { nodes: Map<number, any>, t: number }>} */
   const profiles = new Map();
+  /** @type {number[]} each sample's time since the one before (µs) */
+  const samples = [];
   for (const e of events) {
     if (e.ph !== 'P') continue;
     const key = `${e.pid}:${e.id}`;
     if (e.name === 'Profile') profiles.set(key, { nodes: new Map(), t: e.args?.data?.startTime ?? e.ts });
     if (e.name !== 'ProfileChunk') continue;
-    const prof = profiles.get(key) ?? profiles.set(key, { nodes: new Map(), t: e.ts }).get(key);
+    const prof = entry(profiles, key, () => ({ nodes: new Map(), t: e.ts }));
     const cpu = e.args?.data?.cpuProfile ?? {};
     for (const n of cpu.nodes ?? []) prof.nodes.set(n.id, n);
     const deltas = e.args?.data?.timeDeltas ?? [];
     (cpu.samples ?? []).forEach((id, i) => {
       prof.t += deltas[i] ?? 0;
       if (prof.t < from || prof.t > to) return;
+      samples.push(deltas[i] ?? 0);
       const f = prof.nodes.get(id)?.callFrame;
       if (!f) return;
-      const script = String(f.url ?? '').replace(/^chrome-extension:\/\/[a-p]{32}/, 'ext:').replace(/^https?:\/\/127\.0\.0\.1:\d+/, 'site:');
+      const script = shortUrl(f.url);
       const name = `js ${f.functionName || '(anonymous)'}${script ? ` ${script}:${(f.lineNumber ?? -1) + 1}` : ''}`;
       if (/^js \((idle|program|root)\)$/.test(name)) return;
-      const proc = procs.get(e.pid) ?? procs.set(e.pid, { kind: processKind(e.pid), threads: new Map(), self: new Map() }).get(e.pid);
-      proc.js ??= new Map();
+      const proc = entry(procs, e.pid, newProc(e.pid));
       proc.js.set(name, (proc.js.get(name) ?? 0) + (deltas[i] ?? 0));
     });
   }
@@ -185,6 +204,10 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
   const lines = [
     Number.isFinite(from) && Number.isFinite(to) ? `trace: the ${ms(to - from)} ms between the marks` : `trace: ${ms(last - first)} ms from the first task to the last`,
   ];
+  if (samples.length) {
+    const sorted = [...samples].sort((a, b) => a - b);
+    lines.push(`  JavaScript samples: ${samples.length}, median ${ms(sorted[sorted.length >> 1])} ms apart`);
+  }
   if (timeline) {
     const start = Number.isFinite(from) ? from : first;
     const steps = [];
@@ -212,18 +235,18 @@ export function summarize(events, { top = 12, from = -Infinity, to = Infinity, t
   }
   const ranked = [...procs.values()]
     .map((p) => ({ ...p, wall: [...p.threads.values()].reduce((n, t) => n + t.wall, 0) }))
-    .filter((p) => p.wall > 0)
+    .filter((p) => p.wall > 0 || p.js.size)
     .sort((a, b) => b.wall - a.wall);
   for (const p of ranked) {
     const threads = [...p.threads]
       .filter(([, t]) => t.wall >= 1000)
       .sort((a, b) => b[1].wall - a[1].wall)
       .map(([n, t]) => `${n} ${ms(t.wall)} ms (CPU ${ms(t.cpu)})`);
-    if (!threads.length) continue;
-    lines.push(`  ${p.kind}: tasks ${ms(p.wall)} ms; by thread: ${threads.join(', ')}`);
+    if (!threads.length && !p.js.size) continue;
+    lines.push(`  ${p.kind}: tasks ${ms(p.wall)} ms; by thread: ${threads.join(', ') || 'none over 1 ms'}`);
     const selfTop = [...p.self].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 1000);
     for (const [name, v] of selfTop) lines.push(`      ${ms(v).padStart(7)} ms  ${name}`);
-    const jsTop = [...(p.js ?? [])].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 500);
+    const jsTop = [...p.js].sort((a, b) => b[1] - a[1]).slice(0, top).filter(([, v]) => v >= 500);
     if (jsTop.length) lines.push('    JavaScript, sampled (self time):');
     for (const [name, v] of jsTop) lines.push(`      ${ms(v).padStart(7)} ms  ${name}`);
   }

@@ -38,3 +38,22 @@ test('a window cuts events at its edges, and its CPU in proportion', () => {
   // The timeline lists the AES call and the script, in order, from the mark.
   assert.match(text, /0\.0 \+20\.0 {2}ended CrRendererMain: DoEncrypt\n\s+30\.0 \+10\.0 {2}ended CrRendererMain: EvaluateScript/);
 });
+
+test('JavaScript samples: the time since the previous sample goes to the function on top, inside the window only', () => {
+  const nodes = [
+    { id: 1, callFrame: { functionName: '(root)', url: '' } },
+    { id: 2, callFrame: { functionName: 'sealWindow', url: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/extension/bulk/gcm.js', lineNumber: 36 }, parent: 1 },
+    { id: 3, callFrame: { functionName: '(idle)', url: '' }, parent: 1 },
+  ];
+  const sampled = [
+    ...meta,
+    { ph: 'P', name: 'Profile', pid: PID, tid: 1, id: '0x1', ts: 0, args: { data: { startTime: 0 } } },
+    // Samples at 1, 2, 3 ms (sealWindow, idle, sealWindow) and at 10 ms (sealWindow, outside the window).
+    { ph: 'P', name: 'ProfileChunk', pid: PID, tid: 1, id: '0x1', ts: 0, args: { data: { cpuProfile: { nodes, samples: [2, 3, 2, 2] }, timeDeltas: [1000, 1000, 1000, 7000] } } },
+  ];
+  const text = summarize(sampled, { from: 0, to: 5000 });
+  assert.match(text, /JavaScript samples: 3, median 1\.0 ms apart/);
+  // Two samples of sealWindow, a millisecond each; idle is not counted.
+  assert.equal(selfOf(text, 'js sealWindow ext:/extension/bulk/gcm.js:37'), 2);
+  assert.doesNotMatch(text, /idle/);
+});
