@@ -1,105 +1,285 @@
 // @ts-check
-// OrgSeal page hook: runs in the page's own world (MAIN), at document_start,
-// before any script of the page. It holds no secret and sees no file: it only
-// makes two page shapes visible to the isolated content script, which does all
-// the sealing.
+// OrgSeal page hook: runs in the page's own world (MAIN) at document_start,
+// before any script of the page, in every frame. It holds no secret and sees
+// no file. It tells the isolated content script, synchronously, of what the
+// page does that the content script could otherwise only see too late:
 //
-// 1. A file input that is never attached to the document (upload libraries
-//    often do `document.createElement('input'); i.type = 'file'; i.click()`):
-//    its events have no path to the window, where the content script listens.
-//    Before such an input (or a label for it) opens the file chooser, its
-//    detached tree is attached to a hidden holder, so its events pass through
-//    the window like any other.
-// 2. The page's own `click()` or `showPicker()` on a file input: the content
-//    script is told first (which input, or its shadow host) and opens its
-//    own chooser instead of the page's.
-// 3. `document.open()` (also implied by `document.write()` on a closed
-//    document) erases every listener on the document and its window, the
-//    content script's included. Right after it returns, the hook tells the
-//    content script synchronously, which listens again before the page's next
-//    statement runs.
+// 1. The page's own `click()`, `showPicker()` or dispatched click on a file
+//    input or its label, attached to the document or not: the content script
+//    is told before any chooser opens and opens OrgSeal's own chooser; then
+//    the page's chooser never opens (nothing reaches the page's input but
+//    the sealed files).
+// 2. A window of this page's origin that the page could reach before
+//    OrgSeal's script runs in it. A frame's initial about:blank window is
+//    kept by the same-origin document that loads next, with every listener
+//    the page put on it, and its realm has prototypes no hook has touched
+//    yet. So before the page gets any handle on such a window (the frame
+//    element's contentWindow/contentDocument, window.open's answer, or a new
+//    entry of window.length after a DOM insertion), the content script puts
+//    its listeners on it first, and this hook is installed in its realm.
+// 3. `document.open()` erases every listener of the document it opens and of
+//    that document's window: the content script of that document is told
+//    through the document's FontFaceSet (which the erasure leaves alone), and
+//    listens again before the caller's next statement.
 //
-// This world is the page's: a page that works against the hook can undo it
-// (for instance by calling `click` from a fresh realm it made itself). The hook
-// is for pages that are not trying; README lists what stays uncovered.
+// Every primitive the hook calls is taken before any page script runs, and
+// called with Reflect.apply: a page that changes prototypes later
+// (`isConnected`, `dispatchEvent`, `closest`, ...) does not change what the
+// hook does. What the page can still do against it is deny itself an upload,
+// never get a file: README "Honest limits" and docs/ARCHITECTURE.md §6.
 (() => {
-  let anchor = null; // the content script's detached element, handed over once
-  window.addEventListener(
+  const { apply } = Reflect;
+  const describe = Object.getOwnPropertyDescriptor;
+  const define = Object.defineProperty;
+  const weak = () => {
+    const set = new WeakSet();
+    const has = WeakSet.prototype.has;
+    const add = WeakSet.prototype.add;
+    return { has: (x) => apply(has, set, [x]), add: (x) => apply(add, set, [x]) };
+  };
+  const getter = (proto, name) => describe(proto, name)?.get;
+  const P = {
+    localName: getter(Element.prototype, 'localName'),
+    inputType: getter(HTMLInputElement.prototype, 'type'),
+    control: getter(HTMLLabelElement.prototype, 'control'),
+    closest: Element.prototype.closest,
+    dispatch: EventTarget.prototype.dispatchEvent,
+    setAttribute: Element.prototype.setAttribute,
+    removeAttribute: Element.prototype.removeAttribute,
+    fnSource: Function.prototype.toString,
+    listen: EventTarget.prototype.addEventListener,
+    eventType: getter(Event.prototype, 'type'),
+    related: getter(MouseEvent.prototype, 'relatedTarget'),
+    fonts: getter(Document.prototype, 'fonts'),
+    defaultView: getter(Document.prototype, 'defaultView'),
+    frameCount: (describe(window, 'length') ?? describe(Window.prototype, 'length'))?.get,
+    MouseEvent,
+    Event,
+  };
+  const ours = weak(); // the wrappers this hook put in place, in any realm
+  const armed = weak(); // windows already handed to the content script
+
+  // The content script's detached element, handed over once, before any page
+  // script can run (the content script runs right after this hook).
+  let anchor = null;
+  apply(P.listen, window, [
     'orgseal-anchor',
     (event) => {
-      anchor ??= /** @type {MouseEvent} */ (event).relatedTarget; // the content script's MouseEvent
+      anchor ??= apply(P.related, event, []);
+      // The content script's word that a window needs this hook (a frame the
+      // parser made, seen by its mutation observer before the next script).
+      if (anchor) apply(P.listen, anchor, ['orgseal-install', (e) => arm(apply(P.related, e, []))]);
     },
     { once: true, capture: true },
-  );
-
-  const fileInput = (el) => {
-    if (!(el instanceof Element)) return null;
-    if (el.localName === 'input' && /** @type {HTMLInputElement} */ (el).type === 'file') return el;
-    if (el.localName === 'label') {
-      const control = /** @type {HTMLLabelElement} */ (el).control;
-      if (control?.localName === 'input' && /** @type {HTMLInputElement} */ (control).type === 'file') return control;
+  ]);
+  // Tells the content script; false when it took the matter over. An input
+  // inside a shadow root reaches it as its shadow host (the browser
+  // retargets relatedTarget), so the input carries a mark while it is told.
+  const MARK = 'data-orgseal-picking';
+  function tell(type, target) {
+    if (!anchor) return true;
+    const marked = type !== 'orgseal-arm' && type !== 'orgseal-reopened';
+    if (marked) apply(P.setAttribute, target, [MARK, '']);
+    try {
+      return apply(P.dispatch, anchor, [new P.MouseEvent(type, { cancelable: true, relatedTarget: target })]);
+    } finally {
+      if (marked) apply(P.removeAttribute, target, [MARK]);
     }
-    return null;
-  };
-
-  let holder = null;
-  function attach(el) {
-    const input = fileInput(el);
-    if (!input || input.isConnected) return;
-    const top = input.getRootNode({ composed: true });
-    if (!holder?.isConnected) {
-      holder = document.createElement('div');
-      holder.hidden = true;
-      holder.setAttribute('data-orgseal-holder', '');
-      (document.body ?? document.documentElement)?.append(holder);
-    }
-    if (!holder.isConnected) return;
-    holder.append(top instanceof Element ? top : input);
   }
 
-  const wrap = (proto, name, before, after) => {
-    const original = proto[name];
-    if (typeof original !== 'function') return;
-    const replacement = {
-      [name](...args) {
-        before?.(this, args);
-        const result = Reflect.apply(original, this, args);
-        after?.(this, args);
-        return result;
+  const nameOf = (el) => {
+    try {
+      return apply(P.localName, el, []);
+    } catch {
+      return null; // not an element
+    }
+  };
+  const isFileInput = (el) => nameOf(el) === 'input' && apply(P.inputType, el, []) === 'file';
+  const NOT_FORWARDED = new Set(['button', 'input', 'select', 'textarea', 'a']);
+  // The file input a click on `el` opens: the input itself, or the control of
+  // the label `el` is (or sits in).
+  function fileInputFor(el) {
+    const name = nameOf(el);
+    if (name === null) return null;
+    if (isFileInput(el)) return el;
+    if (name !== 'label' && NOT_FORWARDED.has(name)) return null;
+    const label = name === 'label' ? el : apply(P.closest, el, ['label']);
+    const control = label ? apply(P.control, label, []) : null;
+    return isFileInput(control) ? control : null;
+  }
+
+  // Descriptors without a prototype: a page that put `get` or `value` on
+  // Object.prototype must not change what they say.
+  const replaceMethod = (proto, name, make) => {
+    const d = describe(proto, name);
+    if (typeof d?.value !== 'function' || ours.has(d.value)) return;
+    const value = make(d.value);
+    ours.add(value);
+    define(proto, name, /** @type {PropertyDescriptor} */ ({ __proto__: null, value, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable }));
+  };
+  const replaceAccessor = (proto, name, makeGet, makeSet) => {
+    const d = describe(proto, name);
+    if (!d || (!d.get && !d.set) || ours.has(d.get) || ours.has(d.set)) return;
+    const get = d.get && makeGet ? makeGet(d.get) : d.get;
+    const set = d.set && makeSet ? makeSet(d.set) : d.set;
+    if (get) ours.add(get);
+    if (set) ours.add(set);
+    define(proto, name, /** @type {PropertyDescriptor} */ ({ __proto__: null, get, set, enumerable: d.enumerable, configurable: d.configurable }));
+  };
+
+  // A window the page can reach: the content script listens there first, and
+  // this hook goes into its realm. A window of another origin is left alone
+  // (the page cannot listen on it).
+  function arm(win) {
+    if (!win || armed.has(win)) return;
+    try {
+      void win.document; // throws for another origin
+    } catch {
+      return;
+    }
+    armed.add(win);
+    try {
+      install(win);
+    } finally {
+      tell('orgseal-arm', win);
+    }
+  }
+  const armFrames = (win) => {
+    const n = P.frameCount ? apply(P.frameCount, win, []) : 0;
+    for (let i = 0; i < n; i++) arm(win[i]);
+  };
+
+  // Puts the hook into the realm of `win` (this one, or a child window's,
+  // before the page gets a handle on it).
+  function install(win) {
+    const W = /** @type {any} */ (win);
+    // A realm the hook is in already (a frame's about:blank gets its own
+    // copy as it is made): nothing to do. Nothing else changes prototypes
+    // before the page has a handle on the window.
+    const click = describe(W.HTMLElement.prototype, 'click')?.value;
+    if (typeof click !== 'function' || !apply(P.fnSource, click, []).includes('[native code]')) return;
+    // 1. click(), showPicker() and dispatched clicks on a file input.
+    const takeClick = (el) => {
+      const input = fileInputFor(el);
+      return input !== null && tell('orgseal-file-click', input) === false;
+    };
+    replaceMethod(W.HTMLElement.prototype, 'click', (original) => ({
+      click() {
+        if (takeClick(this)) return undefined;
+        return apply(original, this, arguments);
       },
-    }[name];
-    Object.defineProperty(proto, name, { ...Object.getOwnPropertyDescriptor(proto, name), value: replacement });
-  };
+    }).click);
+    replaceMethod(W.HTMLInputElement.prototype, 'showPicker', (original) => ({
+      showPicker() {
+        if (isFileInput(this) && tell('orgseal-show-picker', this) === false) return undefined;
+        return apply(original, this, arguments);
+      },
+    }).showPicker);
+    replaceMethod(W.EventTarget.prototype, 'dispatchEvent', (original) => ({
+      dispatchEvent(event) {
+        if (apply(P.eventType, event, []) === 'click' && takeClick(this)) return true;
+        return apply(original, this, arguments);
+      },
+    }).dispatchEvent);
 
-  // The page's own click() on a file input: the content script is told which
-  // (it cannot tell from the click event when the input is in a closed root).
-  const tell = (type, el) => anchor?.dispatchEvent(new MouseEvent(type, { cancelable: true, relatedTarget: el }));
-  wrap(HTMLElement.prototype, 'click', (el) => {
-    attach(el);
-    if (fileInput(el) === el) tell('orgseal-file-click', el);
-  });
-  // showPicker() opens a chooser without a click event: the content script is
-  // told first, and when it opens its own chooser instead, the page's is not.
-  const original = HTMLInputElement.prototype.showPicker;
-  if (typeof original === 'function') {
-    Object.defineProperty(HTMLInputElement.prototype, 'showPicker', {
-      ...Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'showPicker'),
-      value: {
-        /** @this {HTMLInputElement} */
-        showPicker() {
-          attach(this);
-          if (anchor && fileInput(this) === this && tell('orgseal-show-picker', this) === false) return undefined;
-          return Reflect.apply(original, this, []);
+    // 2. Every way to a child window of this realm.
+    const frameClasses = [W.HTMLIFrameElement, W.HTMLFrameElement, W.HTMLObjectElement].filter(Boolean);
+    for (const C of frameClasses) {
+      const contentWindow = getter(C.prototype, 'contentWindow');
+      replaceAccessor(C.prototype, 'contentWindow', (get) =>
+        describe({ get contentWindow() { const w = apply(get, this, []); arm(w); return w; } }, 'contentWindow').get,
+      );
+      replaceAccessor(C.prototype, 'contentDocument', (get) =>
+        describe({ get contentDocument() { if (contentWindow) arm(apply(contentWindow, this, [])); return apply(get, this, []); } }, 'contentDocument').get,
+      );
+    }
+    for (const C of [W.HTMLIFrameElement, W.HTMLObjectElement, W.HTMLEmbedElement].filter(Boolean)) {
+      replaceMethod(C.prototype, 'getSVGDocument', (original) => ({
+        getSVGDocument() {
+          const d = apply(original, this, arguments);
+          if (d) arm(apply(P.defaultView, d, []));
+          return d;
         },
-      }.showPicker,
-    });
-  }
-  wrap(EventTarget.prototype, 'dispatchEvent', (target, [event]) => {
-    if (event?.type === 'click') attach(target);
-  });
+      }).getSVGDocument);
+    }
+    const openHolder = describe(win, 'open') ? win : W.Window?.prototype;
+    if (openHolder) {
+      replaceMethod(openHolder, 'open', (original) => ({
+        open() {
+          const w = apply(original, this, arguments);
+          arm(w);
+          return w;
+        },
+      }).open);
+    }
+    // A frame added to the document is counted in window.length (and
+    // reachable as window[i]) as soon as the insertion returns.
+    const afterInsert = (original, name) =>
+      ({
+        [name]() {
+          const result = apply(original, this, arguments);
+          armFrames(win);
+          return result;
+        },
+      })[name];
+    const inserting = [
+      [W.Node?.prototype, ['appendChild', 'insertBefore', 'replaceChild']],
+      [W.Element?.prototype, ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe', 'setHTML', 'moveBefore']],
+      [W.DocumentFragment?.prototype, ['append', 'prepend', 'replaceChildren', 'moveBefore']],
+      [W.ShadowRoot?.prototype, ['setHTMLUnsafe', 'setHTML']],
+      [W.Document?.prototype, ['append', 'prepend', 'replaceChildren', 'execCommand', 'moveBefore']],
+      [W.CharacterData?.prototype, ['before', 'after', 'replaceWith']],
+      [W.DocumentType?.prototype, ['before', 'after', 'replaceWith']],
+      [W.Range?.prototype, ['insertNode', 'surroundContents']],
+    ];
+    for (const [proto, names] of inserting) {
+      if (proto) for (const name of names) replaceMethod(proto, name, (original) => afterInsert(original, name));
+    }
+    const afterSet = (set) =>
+      describe(
+        {
+          set value(v) {
+            apply(set, this, [v]);
+            armFrames(win);
+          },
+        },
+        'value',
+      ).set;
+    for (const [proto, names] of [
+      [W.Element?.prototype, ['innerHTML', 'outerHTML']],
+      [W.ShadowRoot?.prototype, ['innerHTML']],
+      [W.Document?.prototype, ['body']],
+      [W.HTMLTableElement?.prototype, ['caption', 'tHead', 'tFoot']],
+    ]) {
+      if (proto) for (const name of names) replaceAccessor(proto, name, null, afterSet);
+    }
 
-  const reopened = () => anchor?.dispatchEvent(new Event('orgseal-reopened'));
-  wrap(Document.prototype, 'open', null, reopened);
-  wrap(Document.prototype, 'write', null, reopened);
-  wrap(Document.prototype, 'writeln', null, reopened);
+    // 3. document.open() and the write() that implies it. Three arguments
+    // make it window.open().
+    const reopened = (original, name) =>
+      ({
+        [name]() {
+          const result = apply(original, this, arguments);
+          if (name === 'open' && arguments.length >= 3) {
+            arm(result);
+            return result;
+          }
+          const doc = this;
+          // Its own content script, through the document's FontFaceSet...
+          try {
+            apply(P.dispatch, apply(P.fonts, doc, []), [new P.Event('orgseal-reopened')]);
+          } catch {
+            // a document without fonts (XML): its window has no content script to tell
+          }
+          // ...and this realm's, which listens again on a window it armed.
+          tell('orgseal-reopened', doc);
+          armFrames(win);
+          return result;
+        },
+      })[name];
+    for (const name of ['open', 'write', 'writeln']) replaceMethod(W.Document.prototype, name, (original) => reopened(original, name));
+  }
+
+  armed.add(window);
+  install(window);
 })();

@@ -16,6 +16,7 @@
 // | `sealer-token`   | content script               | background |
 // | `refused`        | content script               | background |
 // | `sealed`         | content script               | background |
+// | `quarantine`     | content script               | background |
 // | `sealer-claim`   | sealer frame (token's tab)   | background |
 // | `seal-begin`     | sealer frame (claimed token) | background |
 // | `open-begin`     | offscreen document           | background |
@@ -33,6 +34,7 @@ export const MSG = Object.freeze({
   sealerToken: 'sealer-token',
   refused: 'refused',
   sealed: 'sealed',
+  quarantine: 'quarantine',
   sealerClaim: 'sealer-claim',
   sealBegin: 'seal-begin',
   openBegin: 'open-begin',

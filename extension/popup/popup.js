@@ -15,12 +15,25 @@ function el(tag, text, attrs = {}) {
 async function render() {
   let answer;
   try {
-    answer = await ask({ type: MSG.status });
+    // The tab the popup opened over (a popup opened as a page has none).
+    const [tab] = (await api.tabs?.query({ active: true, currentWindow: true }).catch(() => [])) ?? [];
+    answer = await ask({ type: MSG.status, tabId: tab?.id });
   } catch (e) {
     document.getElementById('state').textContent = `OrgSeal is not running: ${e.message}`;
     return;
   }
-  const { status, recent, version, extensionId, installType, guard, failClosed, browser } = answer;
+  const { status, recent, version, extensionId, installType, guard, failClosed, browser, tab } = answer;
+  // This tab first: whether it is protected, and every part of it where
+  // OrgSeal refuses files because the page may read them first.
+  document.getElementById('tab-section').hidden = !tab;
+  if (tab) {
+    const quarantined = tab.quarantined ?? [];
+    document.getElementById('tab').textContent = quarantined.length
+      ? 'This page: OrgSeal blocks files in these parts of it, because the page could read them before OrgSeal:'
+      : { seal: 'This page is protected: files you pick, drop or paste here are sealed.', blocked: 'This page is protected, but OrgSeal blocks files here (see below).' }[tab.mode] ??
+        'This page is not a site your organisation protects.';
+    document.getElementById('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`, { className: 'refused' })));
+  }
   const state = document.getElementById('state');
   state.className = status.state;
   state.textContent = {

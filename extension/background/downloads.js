@@ -1,0 +1,157 @@
+// @ts-check
+// OrgSeal background: which downloads are taken over (Chromium's
+// onDeterminingFilename; Firefox's response headers), to be opened.
+import { api, policy, ready, note, siteOfUrl } from './state.js';
+import { ownDownloads, openDownload, revokeOpened } from './opening.js';
+
+// ---- downloads ----
+
+// Whether a download is from a configured download endpoint: the address the
+// page asked for, or, after redirects (a presigned object-store URL), the
+// address it ended at.
+async function configuredDownload(item) {
+  await ready.catch(() => {});
+  if (!policy) return false;
+  for (const url of [item.url, item.finalUrl]) {
+    try {
+      const u = new URL(url);
+      if (policy.isDownload(u.origin, u.pathname)) return true;
+    } catch {
+      // not a URL
+    }
+  }
+  return false;
+}
+
+// Chromium: every download the browser starts passes through
+// onDeterminingFilename, where ours are taken over.
+if (api.downloads?.onDeterminingFilename) {
+  api.downloads.onDeterminingFilename.addListener((item, suggest) => {
+    const own = ownDownloads.get(item.url);
+    if (own) {
+      suggest({ filename: own, conflictAction: 'uniquify' });
+      return false;
+    }
+    if (item.url.startsWith('blob:') || item.url.startsWith('data:')) {
+      suggest();
+      return false;
+    }
+    (async () => {
+      if (!(await configuredDownload(item))) {
+        suggest();
+        return;
+      }
+      // Ours: cancel the browser's copy (the site's sealed bytes) and fetch it again.
+      await api.downloads.cancel(item.id);
+      api.downloads.erase({ id: item.id }).catch(() => {});
+      await openDownload(item.url, item.filename);
+    })().catch((e) => note(`download ${item.url}`, String(e?.message ?? e)));
+    return true;
+  });
+} else if (api.webRequest?.onHeadersReceived) {
+  // Firefox has no onDeterminingFilename, and its response filter fails for
+  // a download started by a link. So the response of a configured download
+  // endpoint to a navigation (a link, a form, a frame: how a person starts a
+  // download) is cancelled before the browser saves anything, and fetched
+  // again and opened here. A redirect from a configured endpoint (to a
+  // presigned object-store URL) is followed to its end.
+  const redirected = new Map(); // requestId → the configured URL it started at
+  const header = (details, name) => details.responseHeaders?.find((h) => h.name.toLowerCase() === name)?.value;
+  // A listener that throws lets the response through (the browser would save
+  // the sealed bytes): any failure on a configured endpoint cancels instead.
+  const takeOver = async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
+    try {
+      return await takeOverDownload(details);
+    } catch (e) {
+      if (!(await configuredDownload({ url: details.url })) && !redirected.has(details.requestId)) return {};
+      redirected.delete(details.requestId);
+      note(`download ${details.url}`, `OrgSeal could not take it over (${e?.message ?? e}); nothing was saved`);
+      return { cancel: true };
+    }
+  };
+  const takeOverDownload = async (/** @type {chrome.webRequest.OnHeadersReceivedDetails & { originUrl?: string }} */ details) => {
+    const start = redirected.get(details.requestId) ?? ((await configuredDownload({ url: details.url })) ? details.url : null);
+    if (!start) return {};
+    if (details.statusCode >= 300 && details.statusCode < 400 && header(details, 'location')) {
+      redirected.set(details.requestId, start);
+      return {};
+    }
+    redirected.delete(details.requestId);
+    // Nothing from a download endpoint reaches the browser's own saving:
+    // what is not a plain answer to a GET (an error page, a form post's
+    // answer) is stopped with a note.
+    if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
+      note(`download ${start}`, `the site answered ${details.method} with ${details.statusCode}; nothing was saved`);
+      return { cancel: true };
+    }
+    // Only a download the protected site's own pages start (or the person,
+    // from the browser itself) is fetched again and opened: another site
+    // must not make OrgSeal save the person's files.
+    const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
+    if (!from) {
+      note(`download ${start}`, `started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`);
+      return { cancel: true };
+    }
+    openDownload(start, dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url)).catch((e) =>
+      note(`download ${start}`, String(e?.message ?? e)),
+    );
+    return { cancel: true };
+  };
+  api.webRequest.onHeadersReceived.addListener(
+    // Firefox waits for a promise (the chrome types know only a plain answer).
+    /** @type {any} */ (takeOver),
+    { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
+    ['blocking', 'responseHeaders'],
+  );
+  api.webRequest.onErrorOccurred.addListener((d) => redirected.delete(d.requestId), { urls: ['http://*/*', 'https://*/*'] });
+  // Opened plaintext left by an event page that was stopped mid-open goes now.
+  import('../offscreen/opener.js').then((opener) => opener.sweep()).catch(() => {});
+}
+
+// The file name a Content-Disposition header gives (RFC 6266: `filename*`
+// in UTF-8 first, then `filename`), or null. Only a fallback, for a file
+// that is not sealed, and it passes through the core's safe-name rule.
+function dispositionName(value) {
+  const star = /filename\*\s*=\s*utf-8''([^;\s]+)/i.exec(value);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]);
+    } catch {
+      // not percent-encoded UTF-8: try the plain parameter
+    }
+  }
+  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(value);
+  if (!plain) return null;
+  return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2];
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'another page';
+  }
+}
+
+function lastSegment(url) {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'download';
+  } catch {
+    return 'download';
+  }
+}
+
+if (api.downloads?.onChanged) {
+  api.downloads.onChanged.addListener((delta) => {
+    if (delta.state?.current !== 'complete' && delta.state?.current !== 'interrupted') return;
+    api.downloads.search({ id: delta.id }).then(([item]) => {
+      if (item && ownDownloads.has(item.url)) {
+        ownDownloads.delete(item.url);
+        revokeOpened(item.url);
+      }
+    });
+  });
+}
+
+// Where downloads are fetched again and opened: Chromium's offscreen document
+// (its service worker cannot make Blob URLs), or, in Firefox, this background

@@ -1,0 +1,46 @@
+// @ts-check
+// OrgSeal background: the upload guard.
+import { api, status, policy, note, siteOfUrl } from './state.js';
+import { badge } from './badge.js';
+
+// ---- the guard: uploads that carry a file the extension did not seal ----
+// Works only where the browser lets the extension block requests: Chrome
+// allows `webRequestBlocking` only for a force-installed extension (loaded
+// unpacked, the listener runs but cannot cancel; the popup says so).
+// What Chromium shows of a request body decides what the guard can see: a
+// file the person picked and the extension did not replace appears as a
+// `file` entry (its path) in a fetch/XHR body; sealed files are in-memory
+// Blobs and never appear so. README lists what it cannot see.
+export let guardRunning = false;
+function guard(details) {
+  const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
+  if (status.state === 'loading') {
+    // The service worker has just woken (this request may be what woke it)
+    // and the policy is not read yet: a picked file is stopped, wherever it
+    // goes, rather than let through unchecked.
+    if (!picked.length) return {};
+    note(`upload to ${details.url}`, 'stopped by the guard: OrgSeal was starting and could not check it; try again');
+    return { cancel: true };
+  }
+  const site = siteOfUrl(details.url);
+  if (!site || !status.failClosed) return {};
+  let path;
+  try {
+    path = new URL(details.url).pathname;
+  } catch {
+    return {};
+  }
+  const usable = status.state === 'valid';
+  // With a policy that is not usable, every upload of a file to the site is stopped.
+  if (usable && !policy?.isUpload(site.origin, path)) return {};
+  if (!picked.length) return {};
+  note(`upload to ${details.url}`, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`);
+  if (details.tabId >= 0) badge(details.tabId, 'blocked');
+  return { cancel: true };
+}
+try {
+  api.webRequest?.onBeforeRequest.addListener(guard, { urls: ['http://*/*', 'https://*/*'] }, ['blocking', 'requestBody']);
+  guardRunning = Boolean(api.webRequest);
+} catch {
+  guardRunning = false;
+}

@@ -1,0 +1,143 @@
+// @ts-check
+// OrgSeal background: one handler per runtime message type. Each checks who
+// sent it (by the browser-supplied sender, never by what the message says).
+import { toBase64 } from '../lib/bytes.js';
+import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
+import { api, FIREFOX, OFFSCREEN_PATH, RECENT_KEY, policy, status, ready, record, siteOf, modeFor } from './state.js';
+import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
+import { badge, badgeModes, topDocument, quarantine, quarantinedIn } from './badge.js';
+import { guardRunning } from './guard.js';
+import { beginOpen, showOpenProgress } from './opening.js';
+
+function randomSealedName() {
+  const b = crypto.getRandomValues(new Uint8Array(12));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('') + '.orgseal';
+}
+
+// ---- message handlers: one per type ----
+
+export const handlers = {
+  // Popup: status for display. Never holds secrets.
+  async [MSG.status](msg, sender) {
+    if (!fromExtensionPage(sender, 'extension/popup/')) throw new Error('status is for the popup');
+    await ready.catch(() => {});
+    const recent = (await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? [];
+    const self = await api.management?.getSelf?.().catch(() => null);
+    const installType = self?.installType ?? 'unknown';
+    return {
+      status,
+      recent,
+      version: api.runtime.getManifest().version,
+      extensionId: api.runtime.id,
+      installType,
+      // Chromium lets only a force-installed extension block requests; Firefox lets any.
+      guard: guardRunning && (installType === 'admin' || FIREFOX),
+      failClosed: Boolean(status.failClosed),
+      browser: FIREFOX ? 'firefox' : 'chromium',
+      // The tab the popup was opened over: its sign, and the frames quarantined there.
+      tab: Number.isSafeInteger(msg.tabId) ? { mode: badgeModes.get(msg.tabId) ?? 'off', quarantined: quarantinedIn(msg.tabId) } : null,
+    };
+  },
+
+  // Content script: what to do in this frame.
+  async [MSG.siteConfig](_msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');
+    await ready.catch(() => {});
+    const { mode, reason, sealerUrl } = modeFor(sender);
+    if (sender.frameId === 0) {
+      topDocument(sender.tab.id, sender.documentId);
+      badge(sender.tab.id, mode);
+    }
+    return { mode, reason, sealerUrl };
+  },
+
+  // Content script: a one-time token for the sealer frame it is about to open.
+  async [MSG.sealerToken](_msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('sealer-token is for content scripts');
+    await ready.catch(() => {});
+    const { mode, site } = modeFor(sender);
+    if (mode !== 'seal') throw new Error('this site is not configured for sealing');
+    const token = randomToken();
+    await tokens.trimTab(sender.tab.id);
+    await tokens.set(token, { tabId: sender.tab.id, origin: site.origin, claimed: false, issued: Date.now() });
+    return { token };
+  },
+
+  // Content script: a refusal it showed, for the popup.
+  async [MSG.refused](msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('refused is for content scripts');
+    await record('refused', `upload on ${new URL(sender.url).origin}`, String(msg.why ?? '').slice(0, 500));
+  },
+
+  // Content script: its document may have had the page's listeners ahead of
+  // OrgSeal's (content/main.js). Only on a protected site does it matter.
+  async [MSG.quarantine](msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('quarantine is for content scripts');
+    await ready.catch(() => {});
+    if (modeFor(sender).mode === 'off') return;
+    const reason = String(msg.reason ?? '').slice(0, 500);
+    quarantine(sender.tab.id, `${sender.frameId}:${sender.documentId ?? sender.url}`, sender.url, reason);
+    await record('quarantined', sender.url, reason);
+  },
+
+  // Content script: files it handed to the page sealed, for the popup.
+  async [MSG.sealed](msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('sealed is for content scripts');
+    const count = Number.isSafeInteger(msg.count) ? msg.count : 0;
+    await record('sealed', `${count} file${count === 1 ? '' : 's'} on ${new URL(sender.url).origin}`, '', msg.bytes);
+  },
+
+  // Sealer frame: prove it was opened by our content script in this tab.
+  async [MSG.sealerClaim](msg, sender) {
+    if (claiming.has(msg.token)) throw new Error('token already used');
+    claiming.add(msg.token);
+    try {
+      const t = await checkToken(msg, sender);
+      if (t.claimed) throw new Error('token already used');
+      if (Date.now() - t.issued > TOKEN_TTL_MS) throw new Error('sealer token expired; try again');
+      await tokens.set(msg.token, { ...t, claimed: true });
+      return { ok: true };
+    } finally {
+      claiming.delete(msg.token);
+    }
+  },
+
+  // Sealer frame: header, sealed metadata and the chunk key for one file.
+  async [MSG.sealBegin](msg, sender) {
+    const t = await checkToken(msg, sender);
+    if (!t.claimed) throw new Error('sealer not claimed');
+    if (typeof msg.name !== 'string' || typeof msg.mime !== 'string' || !Number.isSafeInteger(msg.size) || msg.size < 0) {
+      throw new Error('bad seal-begin fields');
+    }
+    await ready;
+    if (!policy || status.state !== 'valid') throw new Error('no valid OrgSeal policy is installed');
+    const modified = Number.isSafeInteger(msg.modified) ? msg.modified : undefined;
+    const s = policy.beginSeal(msg.name, msg.mime, msg.size, modified);
+    const site = siteOf(t.origin);
+    if (!site) throw new Error('this site is no longer in the OrgSeal policy');
+    return {
+      prefix: toBase64(s.prefix),
+      chunkKey: toBase64(s.chunkKey),
+      keyId: s.keyId,
+      keyLabel: s.keyLabel,
+      sealedName: site.sealNames ? randomSealedName() : msg.name,
+      hideName: site.sealNames,
+    };
+  },
+
+  // Offscreen document: how far a download has opened.
+  async [MSG.openProgress](msg, sender) {
+    if (!fromExtensionPage(sender, OFFSCREEN_PATH)) throw new Error('open-progress is for the offscreen document');
+    showOpenProgress(msg.url, Number(msg.done), Number(msg.total));
+  },
+
+  // Offscreen document: check a sealed file's prefix, hand back its chunk key.
+  async [MSG.openBegin](msg, sender) {
+    if (!fromExtensionPage(sender, OFFSCREEN_PATH) || typeof msg.prefix !== 'string') {
+      throw new Error('open-begin is for the offscreen document');
+    }
+    return beginOpen(msg.prefix);
+  },
+};
+
+// How far a download has opened, as a percentage on the badge of the tab it

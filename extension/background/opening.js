@@ -1,0 +1,138 @@
+// @ts-check
+// OrgSeal background: a download taken over is fetched again, opened (in
+// Chromium's offscreen document, or in Firefox's background page), and saved
+// under its own name only once every chunk verified.
+import { safeFileName } from '../lib/wasm.js';
+import { toBase64, fromBase64 } from '../lib/bytes.js';
+import { MSG, CodedError, ask } from '../lib/messages.js';
+import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, note, record } from './state.js';
+import { badge, badgeModes } from './badge.js';
+
+export const ownDownloads = new Map(); // blob URL → file name we save it under
+// How far a download has opened, as a percentage on the badge of the tab it
+// came from.
+export function showOpenProgress(url, done, total) {
+  const tabId = openingTabs.get(url);
+  if (tabId === undefined || !api.action || !(total > 0)) return;
+  const pct = Math.min(99, Math.floor((100 * done) / total));
+  api.action.setBadgeText({ tabId, text: `${pct}%` }).catch(() => {});
+  api.action.setTitle({ tabId, title: `OrgSeal is opening a download: ${pct} %` }).catch(() => {});
+}
+
+// Checks a sealed file's prefix (base64) and returns this one file's chunk key.
+export async function beginOpen(prefix) {
+  await ready;
+  if (!policy || status.state !== 'valid') {
+    throw new CodedError('invalid-policy', 'no valid OrgSeal policy is installed, so sealed files cannot be opened');
+  }
+  const o = policy.beginOpen(fromBase64(prefix));
+  return { ...o, chunkKey: toBase64(o.chunkKey) };
+}
+
+// page itself, which can.
+async function openInOpener(url) {
+  if (!api.offscreen) {
+    const opener = await import('../offscreen/opener.js');
+    return opener.openUrl(url, { beginOpen, progress: (done, total) => showOpenProgress(url, done, total) });
+  }
+  await ensureOffscreen();
+  return ask({ target: 'offscreen', type: MSG.openUrl, url });
+}
+
+// One offscreen document, made once even when two downloads start together.
+let offscreenReady = null;
+function ensureOffscreen() {
+  offscreenReady ??= (async () => {
+    const contexts = await api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
+    if (contexts.length) return;
+    try {
+      await api.offscreen.createDocument({
+        url: OFFSCREEN_PATH,
+        reasons: ['BLOBS'],
+        justification: 'Opens sealed downloads into Blob URLs (a service worker has no URL.createObjectURL).',
+      });
+    } catch (e) {
+      if (!String(e?.message).includes('single offscreen')) throw e;
+    }
+  })();
+  offscreenReady.catch(() => {}).finally(() => (offscreenReady = null));
+  return offscreenReady;
+}
+
+export function revokeOpened(blobUrl) {
+  if (!api.offscreen) {
+    import('../offscreen/opener.js').then((opener) => opener.revoke(blobUrl)).catch(() => {});
+    return;
+  }
+  api.runtime.sendMessage({ target: 'offscreen', type: MSG.revoke, url: blobUrl }).catch(() => {});
+}
+
+// The unsealed-download rule (docs/POLICY.md §7.4). A response from a
+// configured download endpoint that is not an OrgSeal file (the core says
+// `not-orgseal`) was stored before the rollout, or by someone without OrgSeal:
+// it is saved exactly as the site sent it and listed as *passed*. A web page in
+// its place (a login form after the session expired, an error page) is never
+// saved under the file's name.
+const WEB_PAGE = /^\s*(text\/html|application\/xhtml\+xml)/i;
+function unsealedDownloadRefusal(contentType, url) {
+  if (!WEB_PAGE.test(contentType)) return null;
+  return new CodedError('not-a-file', `the site answered with a web page (${url}), not the file: sign in again and retry; nothing was saved`);
+}
+
+const openingTabs = new Map(); // download URL → the tab whose badge shows its progress
+
+export async function openDownload(url, browserName) {
+  // The progress goes on the badge of the active tab only if it shows the
+  // download's site; never over another site's protection sign.
+  const [active] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+  const origin = (u) => {
+    try {
+      return new URL(u).origin;
+    } catch {
+      return null;
+    }
+  };
+  const tab = active?.url && origin(active.url) === origin(url) ? active : undefined;
+  if (tab?.id !== undefined) openingTabs.set(url, tab.id);
+  try {
+    await openAndSave(url, browserName);
+  } finally {
+    openingTabs.delete(url);
+    if (tab?.id !== undefined && badgeModes.has(tab.id)) badge(tab.id, badgeModes.get(tab.id));
+  }
+}
+
+async function openAndSave(url, browserName) {
+  const fallback = (browserName || '').split(/[\\/]/).pop() || 'download';
+  let opened;
+  try {
+    opened = await openInOpener(url);
+  } catch (e) {
+    note(`download of ${fallback}`, e.message);
+    return;
+  }
+  const refusal = opened.sealed ? null : unsealedDownloadRefusal(opened.contentType, opened.finalUrl);
+  if (refusal) {
+    revokeOpened(opened.blobUrl);
+    note(`download of ${fallback}`, refusal.message);
+    return;
+  }
+  // One rule, the core's, for every name saved: the sealed name, or the
+  // browser's name for an unsealed file.
+  const name = safeFileName(opened.sealed ? opened.name : fallback);
+  const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
+  console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
+  try {
+    ownDownloads.set(opened.blobUrl, name);
+    // Chromium names it in onDeterminingFilename (a name given here would
+    // pass through there too); Firefox takes the name here.
+    await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify', ...(FIREFOX ? { filename: name, saveAs: false } : {}) });
+  } catch (e) {
+    // Not saved: the opened file (and its spool) must not linger.
+    ownDownloads.delete(opened.blobUrl);
+    revokeOpened(opened.blobUrl);
+    note(`download of ${name}`, `the browser did not save it (${e?.message ?? e})`);
+    return;
+  }
+  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size, opened.ms).catch(() => {});
+}

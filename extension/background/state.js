@@ -1,0 +1,154 @@
+// @ts-check
+// OrgSeal background: the policy, which site a frame belongs to, and what
+// the popup lists. The only module that reads managed storage.
+import { loadCore, PolicyState } from '../lib/wasm.js';
+import { MSG } from '../lib/messages.js';
+
+export const api = globalThis.browser ?? globalThis.chrome;
+export const SEALER_URL = api.runtime.getURL('extension/sealer/sealer.html');
+export const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
+// Firefox (the only browser with runtime.getBrowserInfo): an event page with
+// a DOM instead of a service worker, no offscreen documents and no
+// onDeterminingFilename, and blocking webRequest for every extension.
+export const FIREFOX = typeof (/** @type {any} */ (api.runtime).getBrowserInfo) === 'function';
+
+/** @typedef {{ origin: string, upload: string[], download: string[], sealNames: boolean }} Site */
+/**
+ * `PolicyState.status()`, or what this file says while there is none to ask.
+ * @typedef {{ state: string, problems?: string[], keys?: { label: string, id: string, encrypt: boolean }[],
+ *   keyLabels?: string[], sites?: Site[], failClosed?: boolean }} PolicyStatus
+ */
+/** @typedef {{ when: number, kind: string, what: string, why: string, size: number | null, ms: number | null }} RecentEntry */
+
+/** @type {PolicyState | null} */
+export let policy = null; // PolicyState, or null when no policy is installed
+/** @type {PolicyStatus} */
+export let status = { state: 'loading' };
+
+// ---- recent operations (for the popup), kept across service worker restarts ----
+export const RECENT_KEY = 'recent';
+export async function record(kind, what, why = '', size = null, ms = null) {
+  const entry = { when: Date.now(), kind, what, why, size, ms };
+  const list = /** @type {RecentEntry[]} */ ((await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? []);
+  list.unshift(entry);
+  await api.storage.session.set({ [RECENT_KEY]: list.slice(0, 30) });
+}
+export const note = (what, why) => record('refused', what, why).catch(() => {});
+
+// ---- the policy ----
+// The last site list that loaded, so that a moment without a policy (profile
+// start, a failed policy fetch) or a broken core blocks those sites instead
+// of leaving them open.
+const KNOWN_SITES_KEY = 'knownSites';
+
+async function loadPolicy() {
+  let known = /** @type {Site[]} */ ([]);
+  try {
+    known = /** @type {Site[]} */ ((await api.storage.local.get(KNOWN_SITES_KEY))[KNOWN_SITES_KEY] ?? []);
+    await readPolicy(known);
+  } catch (e) {
+    // Whatever failed (the core did not load, storage, the policy reader),
+    // the sites last known stay blocked: never a silent 'off'.
+    policy = null;
+    status = { state: 'broken', problems: [`OrgSeal could not read its policy (${e?.message ?? e})`], keys: [], keyLabels: [], sites: known, failClosed: true };
+  }
+}
+
+async function readPolicy(known) {
+  let items;
+  try {
+    items = (await api.storage.managed.get(null)) ?? {};
+  } catch {
+    items = {}; // Firefox rejects when no policy exists
+  }
+  await loadCore();
+  policy?.free();
+  policy = null;
+  if (Object.keys(items).length === 0) {
+    status = known.length
+      ? { state: 'missing', problems: ['the OrgSeal policy that protected these sites is gone; ask IT'], keys: [], keyLabels: [], sites: known, failClosed: true }
+      : { state: 'none', problems: [], keys: [], keyLabels: [], sites: [], failClosed: false };
+    return;
+  }
+  policy = PolicyState.fromJson(JSON.stringify(items));
+  status = policy.status();
+  if (status.state === 'valid') {
+    await api.storage.local.set({ [KNOWN_SITES_KEY]: status.sites });
+  } else {
+    // A broken policy does not shrink the protected set: the sites it still
+    // names and the ones the last valid policy named stay blocked.
+    const seen = new Set(status.sites.map((x) => x.origin));
+    status = { ...status, sites: [...status.sites, ...known.filter((x) => !seen.has(x.origin))] };
+  }
+}
+
+// Tells every open tab to ask again (a site added to the policy is protected
+// at once in tabs already open), and sets each tab's badge.
+async function broadcast() {
+  for (const tab of (await api.tabs?.query({})) ?? []) {
+    api.tabs.sendMessage(tab.id, { type: MSG.policyChanged }).catch(() => {});
+  }
+}
+
+// Loads run one after another, so a slow early load never lands last.
+export let ready = loadPolicy();
+ready.then(broadcast, () => {});
+api.storage.onChanged.addListener((_changes, area) => {
+  if (area !== 'managed') return;
+  ready = ready.catch(() => {}).then(loadPolicy);
+  ready.then(broadcast, () => {});
+});
+
+// ---- which site a frame belongs to ----
+
+// The site entry of a frame. Matched on the document URL, not on a possibly
+// opaque origin: a sandboxed document of a configured site is that site. A
+// frame without an address of its own (about:blank, srcdoc, data:, or a
+// blob: of an opaque origin) belongs to the origin that made it; and any
+// frame in a tab whose top document is a protected site is protected too.
+export function siteOfSender(sender) {
+  const candidates = [];
+  const add = (u) => {
+    try {
+      const { protocol, origin } = new URL(u);
+      if ((protocol === 'http:' || protocol === 'https:' || protocol === 'blob:') && origin !== 'null') candidates.push(origin);
+    } catch {
+      // not a URL: no candidate
+    }
+  };
+  add(sender.url);
+  if (!candidates.length && sender.origin && sender.origin !== 'null') candidates.push(sender.origin);
+  // A frame of any other origin inside a protected tab is treated as the
+  // tab's site: a page can dress up a frame of another origin as its own
+  // upload widget and have the file handed back to it.
+  if (sender.tab?.url) add(sender.tab.url);
+  for (const origin of candidates) {
+    const site = siteOf(origin);
+    if (site) return site;
+  }
+  return null;
+}
+
+export function siteOf(origin) {
+  return status.sites?.find((s) => s.origin === origin) ?? null;
+}
+
+export function siteOfUrl(url) {
+  try {
+    return siteOf(new URL(url).origin);
+  } catch {
+    return null;
+  }
+}
+
+export function modeFor(sender) {
+  const site = siteOfSender(sender);
+  if (!site) return { mode: 'off' };
+  if (status.state !== 'valid') {
+    return {
+      mode: status.failClosed ? 'blocked' : 'off',
+      reason: `the OrgSeal policy is not usable (${status.problems?.[0] ?? 'unknown problem'}); ask IT to fix it`,
+    };
+  }
+  return { mode: 'seal', sealerUrl: SEALER_URL, site };
+}

@@ -1,0 +1,104 @@
+// @ts-check
+// OrgSeal content script, part 5: the file chooser, opened by OrgSeal.
+//
+// When a person clicks a file input (or its label, or presses Space on it),
+// or the page's own code calls click(), showPicker() or dispatches a click on
+// one, the page's input does not open the chooser: OrgSeal opens one for an
+// input of its own, which the page never sees, with the same accept /
+// multiple / folder settings, and hands the page's input only the sealed
+// files. The page's own calls are told by the page hook synchronously, before
+// any chooser opens, with primitives the page cannot change; a person's click
+// is seen by OrgSeal's listener, which is first on every window the page can
+// reach (main.js).
+(() => {
+  const S = /** @type {any} */ (globalThis).__orgsealNext;
+
+  // Whether a chooser may open now (a person's click or key just happened).
+  const activated = () => navigator.userActivation?.isActive ?? true;
+
+  function openOwnChooser(input) {
+    const own = document.createElement('input');
+    own.type = 'file';
+    own.multiple = input.multiple;
+    own.accept = input.accept;
+    own.webkitdirectory = input.webkitdirectory;
+    own.addEventListener('change', () => {
+      const files = [...(own.files ?? [])];
+      if (!files.length) return;
+      S.watchRoot(input);
+      S.work(
+        files.map((f) => f.name),
+        () => S.sealAll(files).then((result) => S.giveInput(input, input.multiple || input.webkitdirectory ? result : result.slice(0, 1))),
+      );
+    });
+    own.addEventListener('cancel', () => S.dispatchOurs(input, new Event('cancel', { bubbles: false })));
+    own.click();
+  }
+
+  // A person's click (or Space) that would open a file input's chooser.
+  function onChooserClick(event) {
+    if (S.ours.has(event) || event.defaultPrevented || S.config.mode === 'off') return;
+    const first = event.composedPath()[0];
+    let input = S.fileInputFor(first);
+    // A closed shadow root shows only its host here: the element under the
+    // pointer (or the focused one, for a key), found through the root.
+    if (!input && S.isElement(first) && S.shadowOf(first) && event.isTrusted) {
+      const doc = S.docOf(event);
+      input = S.fileInputFor(event.detail === 0 ? S.deepActiveElement(doc) : S.deepElementAt(event.clientX, event.clientY, doc));
+    }
+    if (!input || input.disabled) return;
+    // Untrusted clicks the page makes go through the page hook, which tells
+    // OrgSeal first (below); one that gets here anyway opens nothing.
+    if (!event.isTrusted && !activated()) return;
+    event.preventDefault();
+    if (!S.refuseHere(input)) openOwnChooser(input);
+  }
+
+  // The page hook's word, before the page's own click(), showPicker() or
+  // dispatched click on a file input opens a chooser: OrgSeal's opens
+  // instead, and the hook is told so (preventDefault). The input arrives as
+  // relatedTarget, which the browser retargets to its shadow host when the
+  // input is inside a shadow root; the hook marks the input while it tells.
+  function onPageChooser(event) {
+    if (S.config.mode === 'off') return;
+    const named = /** @type {any} */ (/** @type {MouseEvent} */ (event).relatedTarget);
+    let input = S.isFileInput(named) ? named : null;
+    if (!input && S.isElement(named) && S.shadowOf(named)) {
+      input = S.deepFileInputs(S.shadowOf(named)).find((i) => i.hasAttribute('data-orgseal-picking')) ?? null;
+    }
+    // No chooser may open without a person's action; the page's would not either.
+    if (!activated() && event.type === 'orgseal-file-click') return;
+    event.preventDefault(); // on a protected page the page's own chooser never opens
+    if (!input) {
+      S.notice('OrgSeal did not open the file chooser: it could not tell which file input this page meant; nothing was attached');
+      return;
+    }
+    if (input.disabled || S.refuseHere(input)) return;
+    openOwnChooser(input);
+  }
+
+  // Firefox fires a file input's input and change events without `composed`,
+  // so from inside a shadow root they never reach the window. Whenever a
+  // person acts on the page (a chooser opens only then), every shadow root
+  // that holds a file input gets OrgSeal's listeners: at once, and again
+  // once the page's own handlers have run (at most every 100 ms). Chromium
+  // lets those events out, so there is nothing to do there.
+  // (Asked of the element class, not of document.documentElement, which is
+  // still null at document_start in some frames.)
+  const FIREFOX_EVENTS = 'openOrClosedShadowRoot' in Element.prototype;
+  let lastScan = 0;
+  function watchAllRoots(event) {
+    if (!FIREFOX_EVENTS || !event.isTrusted || S.config.mode === 'off' || performance.now() - lastScan < 100) return;
+    lastScan = performance.now();
+    const scan = () => {
+      for (const input of S.deepFileInputs(document)) S.watchRoot(input);
+    };
+    scan();
+    setTimeout(scan, 0);
+    setTimeout(scan, 250);
+  }
+
+  S.onChooserClick = onChooserClick;
+  S.onPageChooser = onPageChooser;
+  S.watchAllRoots = watchAllRoots;
+})();
