@@ -16,8 +16,10 @@
   // Whether a chooser may open now (a person's click or key just happened).
   const activated = () => navigator.userActivation?.isActive ?? true;
 
+  // Made in the input's own document: a person's action there (a popup's,
+  // or a frame's) is what lets a chooser open.
   function openOwnChooser(input) {
-    const own = document.createElement('input');
+    const own = (input.ownerDocument ?? document).createElement('input');
     own.type = 'file';
     own.multiple = input.multiple;
     own.accept = input.accept;

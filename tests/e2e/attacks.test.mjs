@@ -1,0 +1,174 @@
+// Pages written to beat OrgSeal (tests/e2e/attack-pages.mjs), in real
+// Chromium with the real extension and policy. A person picks, drops and
+// pastes files the ordinary way; the page's listeners were put where they
+// would run before OrgSeal's. Each test checks that the page's script never
+// got a byte of plaintext, that it did get the sealed files (so its listeners
+// really were in place), and that the toolbar badge says ON (sealed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC } from './harness.mjs';
+import { ATTACK_PAGES } from './attack-pages.mjs';
+
+let site, browser;
+const cleanup = [];
+let picked, dropped;
+
+before(async () => {
+  site = await startVendor();
+  browser = await launch({ policy: validPolicy([site.origin]) });
+  await browser.popupText({ until: /Policy active/ });
+  await site.signIn(browser.page);
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.origin });
+  await browser.context.route(`${site.origin}/atk/**`, (route) => {
+    const body = ATTACK_PAGES[new URL(route.request().url()).pathname];
+    return body ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }) : route.fulfill({ status: 404, body: 'no such page' });
+  });
+  picked = await sampleFile(40000, cleanup, 'picked');
+  dropped = await sampleFile(30000, cleanup, 'dropped');
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await Promise.all(cleanup.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const PNG_HEAD = '\x89PNG';
+
+// The badge of the tab showing `page`.
+async function badgeOf(page) {
+  const sw = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent('serviceworker'));
+  return sw.evaluate(async (u) => {
+    const tabs = await chrome.tabs.query({});
+    const tab = tabs.find((t) => t.url === u);
+    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : `no tab at ${u}`;
+  }, page.url());
+}
+
+// The person picks `file` in the chooser that `act` opens on `page`.
+async function pick(page, act, file) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 8000 }), act()]);
+  await chooser.setFiles(file.path);
+}
+
+// A trusted drop of `file` at the middle of `locator`, as the browser delivers one.
+async function drop(page, locator, file) {
+  const box = await locator.boundingBox();
+  const cdp = await browser.context.newCDPSession(page);
+  const data = { items: [], files: [file.path], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) {
+    await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data });
+  }
+  await cdp.detach();
+}
+
+// An image on the system clipboard (a screenshot), pasted into `locator`.
+async function paste(page, locator) {
+  await page.bringToFront();
+  await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = c.height = 32;
+    c.getContext('2d').fillRect(0, 0, 16, 16);
+    const png = await new Promise((r) => c.toBlob(r, 'image/png'));
+    await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })]);
+  });
+  await locator.focus();
+  await page.keyboard.press('Control+V');
+}
+
+// What the page's script got: never plaintext, at least `sealed` sealed files.
+async function assertOutcome(top, { sealed, label, badgePage = top }) {
+  const deadline = Date.now() + 15000;
+  let stolen = [];
+  while (Date.now() < deadline) {
+    stolen = await top.evaluate(() => window.__stolen);
+    if (stolen.filter((r) => r.head.startsWith(MAGIC)).length >= sealed) break;
+    await sleep(200);
+  }
+  await sleep(1000); // late listeners
+  stolen = await top.evaluate(() => window.__stolen);
+  for (const f of [picked, dropped]) {
+    const head = f.bytes.subarray(0, 16).toString('latin1');
+    assert.ok(!stolen.some((r) => r.head === head), `${label}: the page read ${f.name} in plaintext (${stolen.filter((r) => r.head === head).map((r) => r.via)})`);
+  }
+  assert.ok(!stolen.some((r) => r.head.startsWith(PNG_HEAD)), `${label}: the page read the pasted image in plaintext`);
+  for (const r of stolen) assert.ok(r.head.startsWith(MAGIC), `${label}: the page got an unsealed file via ${r.via}`);
+  assert.ok(stolen.length >= sealed, `${label}: the page's listeners should have received ${sealed} sealed file(s): ${JSON.stringify(stolen.map((r) => r.via))}`);
+  assert.equal(await badgeOf(badgePage), 'ON', `${label}: the badge`);
+}
+
+// The child frame of `page` that the attack page made (not OrgSeal's sealer).
+function childFrame(page) {
+  return page.frames().find((f) => f !== page.mainFrame() && !f.url().startsWith('chrome-extension:'));
+}
+
+// Pick, drop and paste in `doc` (a frame or a page) of the tab `page`.
+async function useDocument(page, doc) {
+  await pick(page, () => doc.locator('#i').click(), picked);
+  await drop(page, doc.locator('#zone'), dropped);
+  await paste(page, doc.locator('#ed'));
+}
+
+for (const [path, label] of [
+  ['/atk/reopen-frame', 'C1: a frame document opened by the top page, listened on before it is written'],
+  ['/atk/prelisten-frame', 'C2: a frame whose initial window the page listened on'],
+  ['/atk/prelisten-parsed', 'C2: a frame the parser made, listened on as frames[0]'],
+  ['/atk/prelisten-shadow', 'C2: a frame in a closed shadow root, listened on through the element'],
+  ['/atk/blank-written', 'an about:blank frame the page opens, listens on and writes'],
+]) {
+  test(`${label}: the page gets only sealed files, badge ON`, async () => {
+    const page = browser.page;
+    await page.goto(`${site.origin}${path}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('iframe')].length > 0 || document.getElementById('host'));
+    let frame;
+    const deadline = Date.now() + 10000;
+    while (!(frame = childFrame(page)) || !(await frame.locator('#i').count().catch(() => 0))) {
+      if (Date.now() > deadline) throw new Error(`${path}: the frame never showed its input`);
+      await sleep(100);
+    }
+    await useDocument(page, frame);
+    await assertOutcome(page, { sealed: 3, label });
+  });
+}
+
+test('C1: the top document opened through a frame\'s realm and listened on before it is written: only sealed files, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`${site.origin}/atk/reopen-top`);
+  await page.waitForFunction(() => window.__ready === true);
+  await useDocument(page, page);
+  await assertOutcome(page, { sealed: 3, label: 'reopened top' });
+});
+
+test('C2: a popup the page opens and listens on at once: only sealed files, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`${site.origin}/atk/prelisten-popup`);
+  const [popup] = await Promise.all([browser.context.waitForEvent('page'), page.click('#pop')]);
+  await popup.waitForSelector('#i');
+  await pick(popup, () => popup.click('#i'), picked);
+  await drop(popup, popup.locator('#zone'), dropped);
+  await assertOutcome(page, { sealed: 2, label: 'pre-listened popup', badgePage: popup });
+  await popup.close();
+});
+
+for (const [path, buttons, label] of [
+  ['/atk/spoof-connected', ['#b'], 'C3: isConnected and append spoofed, then click() on a detached input'],
+  ['/atk/fresh-realm', ['#b', '#c'], 'C3: click() and dispatchEvent taken from a frame\'s fresh realm, on a detached input'],
+  ['/atk/dispatch-override', ['#b'], 'dispatchEvent replaced, then a dispatched click on a detached input'],
+]) {
+  test(`${label}: OrgSeal's chooser opens, the page gets only the sealed file, badge ON`, async () => {
+    const page = browser.page;
+    await page.goto(`${site.origin}${path}`);
+    for (const b of buttons) await pick(page, () => page.click(b), picked);
+    await assertOutcome(page, { sealed: buttons.length, label });
+  });
+}
+
+test('H5: a label in a closed shadow root that opens a hidden file input: only the sealed file, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`${site.origin}/atk/closed-label`);
+  const box = await page.locator('#host').boundingBox();
+  await pick(page, () => page.mouse.click(box.x + 20, box.y + box.height / 2), picked);
+  await assertOutcome(page, { sealed: 1, label: 'closed label' });
+});
