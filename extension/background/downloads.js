@@ -1,7 +1,7 @@
 // @ts-check
 // OrgSeal background: which downloads are taken over (Chromium's
 // onDeterminingFilename; Firefox's response headers), to be opened.
-import { api, policy, ready, note, siteOfUrl } from './state.js';
+import { api, policy, ready, note, siteOfUrl, canonicalOrigin } from './state.js';
 import { ownDownloads, openDownload, revokeOpened } from './opening.js';
 
 // ---- downloads ----
@@ -15,7 +15,7 @@ async function configuredDownload(item) {
   for (const url of [item.url, item.finalUrl]) {
     try {
       const u = new URL(url);
-      if (policy.isDownload(u.origin, u.pathname)) return true;
+      if (policy.isDownload(canonicalOrigin(url), u.pathname)) return true;
     } catch {
       // not a URL
     }
@@ -24,8 +24,26 @@ async function configuredDownload(item) {
 }
 
 // Chromium: every download the browser starts passes through
-// onDeterminingFilename, where ours are taken over.
+// onDeterminingFilename, where ours are taken over. A download item does not
+// say who started it, so the page that asked for each download endpoint's
+// address is noted as the request goes out: only a download the protected
+// site's own pages start (or the person, from the browser itself) is
+// fetched again and opened; another site must not make OrgSeal save the
+// person's files (a hidden frame on evil.example pointed at a download URL).
+const initiators = new Map(); // download URL → origin of the page that asked for it (null: the person)
+function noteInitiator(details) {
+  try {
+    if (!policy?.isDownload(canonicalOrigin(details.url), new URL(details.url).pathname)) return {};
+  } catch {
+    return {};
+  }
+  initiators.delete(details.url);
+  initiators.set(details.url, details.initiator ?? null);
+  if (initiators.size > 200) initiators.delete(initiators.keys().next().value);
+  return {};
+}
 if (api.downloads?.onDeterminingFilename) {
+  api.webRequest?.onBeforeRequest.addListener(noteInitiator, { urls: ['http://*/*', 'https://*/*'] });
   api.downloads.onDeterminingFilename.addListener((item, suggest) => {
     const own = ownDownloads.get(item.url);
     if (own) {
@@ -44,6 +62,11 @@ if (api.downloads?.onDeterminingFilename) {
       // Ours: cancel the browser's copy (the site's sealed bytes) and fetch it again.
       await api.downloads.cancel(item.id);
       api.downloads.erase({ id: item.id }).catch(() => {});
+      const from = initiators.get(item.url) ?? initiators.get(item.finalUrl);
+      if (from && !siteOfUrl(from)) {
+        note(`download ${item.url}`, `started by ${originOf(from)}, not by the site: stopped, nothing was saved`);
+        return;
+      }
       await openDownload(item.url, item.filename);
     })().catch((e) => note(`download ${item.url}`, String(e?.message ?? e)));
     return true;

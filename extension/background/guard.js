@@ -1,7 +1,7 @@
 // @ts-check
 // OrgSeal background: the upload guard.
-import { api, status, policy, note, siteOfUrl } from './state.js';
-import { badge } from './badge.js';
+import { api, status, note, siteOfUrl } from './state.js';
+import { badge, badgeModes } from './badge.js';
 
 // ---- the guard: uploads that carry a file the extension did not seal ----
 // Works only where the browser lets the extension block requests: Chrome
@@ -14,26 +14,21 @@ import { badge } from './badge.js';
 export let guardRunning = false;
 function guard(details) {
   const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
+  if (!picked.length) return {};
   if (status.state === 'loading') {
     // The service worker has just woken (this request may be what woke it)
     // and the policy is not read yet: a picked file is stopped, wherever it
     // goes, rather than let through unchecked.
-    if (!picked.length) return {};
     note(`upload to ${details.url}`, 'stopped by the guard: OrgSeal was starting and could not check it; try again');
     return { cancel: true };
   }
-  const site = siteOfUrl(details.url);
-  if (!site || !status.failClosed) return {};
-  let path;
-  try {
-    path = new URL(details.url).pathname;
-  } catch {
-    return {};
-  }
-  const usable = status.state === 'valid';
-  // With a policy that is not usable, every upload of a file to the site is stopped.
-  if (usable && !policy?.isUpload(site.origin, path)) return {};
-  if (!picked.length) return {};
+  if (!status.failClosed) return {};
+  // A file the person picked and OrgSeal did not seal is never legitimate on
+  // its way to a protected site (any path, any spelling of its address), nor
+  // on its way anywhere from a protected page or a tab that shows one.
+  const to = siteOfUrl(details.url);
+  const from = siteOfUrl(details.initiator ?? details.originUrl ?? '') ?? (details.tabId >= 0 && badgeModes.get(details.tabId) !== undefined && badgeModes.get(details.tabId) !== 'off');
+  if (!to && !from) return {};
   note(`upload to ${details.url}`, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`);
   if (details.tabId >= 0) badge(details.tabId, 'blocked');
   return { cancel: true };

@@ -91,27 +91,36 @@ async function broadcast() {
 }
 
 // Loads run one after another, so a slow early load never lands last.
-export let ready = loadPolicy();
-ready.then(broadcast, () => {});
-api.storage.onChanged.addListener((_changes, area) => {
-  if (area !== 'managed') return;
-  ready = ready.catch(() => {}).then(loadPolicy);
-  ready.then(broadcast, () => {});
-});
-
 // ---- which site a frame belongs to ----
+
+// An origin as the policy spells sites: a trailing dot on the host
+// ("files.example.com." is the same server, name and certificate) removed.
+export function canonicalOrigin(url) {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return u.origin;
+    if (u.hostname.endsWith('.')) u.hostname = u.hostname.replace(/\.+$/, '');
+    return u.origin;
+  } catch {
+    return null;
+  }
+}
 
 // The site entry of a frame. Matched on the document URL, not on a possibly
 // opaque origin: a sandboxed document of a configured site is that site. A
 // frame without an address of its own (about:blank, srcdoc, data:, or a
-// blob: of an opaque origin) belongs to the origin that made it; and any
-// frame in a tab whose top document is a protected site is protected too.
+// blob: of an opaque origin) belongs to the origin that made it; any frame
+// in a tab whose top document is a protected site is protected too, and so
+// is a tab that a protected tab opened (a picker window on another origin
+// that posts the file back). Resolves to {site, twin}: `twin` when the
+// address is another spelling of a protected site (trailing dot, or the
+// http:// address of an https:// site), where files are refused.
 export function siteOfSender(sender) {
   const candidates = [];
   const add = (u) => {
     try {
       const { protocol, origin } = new URL(u);
-      if ((protocol === 'http:' || protocol === 'https:' || protocol === 'blob:') && origin !== 'null') candidates.push(origin);
+      if ((protocol === 'http:' || protocol === 'https:' || protocol === 'blob:') && origin !== 'null') candidates.push(u);
     } catch {
       // not a URL: no candidate
     }
@@ -122,28 +131,70 @@ export function siteOfSender(sender) {
   // tab's site: a page can dress up a frame of another origin as its own
   // upload widget and have the file handed back to it.
   if (sender.tab?.url) add(sender.tab.url);
-  for (const origin of candidates) {
-    const site = siteOf(origin);
-    if (site) return site;
+  for (const url of candidates) {
+    const site = siteOfUrl(url);
+    if (site) return { site, twin: canonicalOrigin(url) !== site.origin };
   }
-  return null;
+  for (const url of candidates) {
+    const site = httpTwin(url);
+    if (site) return { site, twin: true };
+  }
+  const opened = sender.tab?.id !== undefined ? openedBy.get(sender.tab.id) : undefined;
+  const site = opened ? siteOf(opened) : null;
+  return site ? { site, twin: false } : null;
 }
 
 export function siteOf(origin) {
   return status.sites?.find((s) => s.origin === origin) ?? null;
 }
 
+// The site of a URL, its host spelled with or without a trailing dot.
 export function siteOfUrl(url) {
-  try {
-    return siteOf(new URL(url).origin);
-  } catch {
-    return null;
-  }
+  const origin = canonicalOrigin(url);
+  return origin ? siteOf(origin) : null;
 }
 
+// The https:// site whose http:// address this is (the vendor decides
+// whether the browser may reach it unencrypted).
+function httpTwin(url) {
+  const origin = canonicalOrigin(url);
+  return origin?.startsWith('http://') ? siteOf(origin.replace(/^http:/, 'https:').replace(/:80$/, '')) : null;
+}
+
+// Tabs a protected tab opened (and the tabs those opened), with the site of
+// the tab that started the chain: protected for as long as they live.
+/** @type {Map<number, string>} */
+const openedBy = new Map();
+// Kept in session storage too: the service worker may stop while they live.
+const OPENED_KEY = 'openedBy';
+const saveOpened = () => api.storage.session.set({ [OPENED_KEY]: [...openedBy] }).catch(() => {});
+const openedLoaded = api.storage.session.get(OPENED_KEY).then(
+  (v) => {
+    for (const [tab, origin] of /** @type {[number, string][]} */ (v[OPENED_KEY] ?? [])) openedBy.set(tab, origin);
+  },
+  () => {},
+);
+api.tabs?.onCreated.addListener(async (tab) => {
+  if (tab.id === undefined || tab.openerTabId === undefined) return;
+  await ready.catch(() => {});
+  const opener = await api.tabs.get(tab.openerTabId).catch(() => null);
+  const origin = openedBy.get(tab.openerTabId) ?? siteOfUrl(opener?.url ?? '')?.origin;
+  if (!origin) return;
+  openedBy.set(tab.id, origin);
+  saveOpened();
+});
+api.tabs?.onRemoved.addListener((tabId) => {
+  if (openedBy.delete(tabId)) saveOpened();
+});
+
 export function modeFor(sender) {
-  const site = siteOfSender(sender);
-  if (!site) return { mode: 'off' };
+  const found = siteOfSender(sender);
+  if (!found) return { mode: 'off' };
+  const { site, twin } = found;
+  if (twin) {
+    const here = canonicalOrigin(sender.url ?? '') ?? 'this address';
+    return { mode: 'blocked', reason: `${here} is another address of the protected site ${site.origin}; OrgSeal blocks files here: open ${site.origin} instead`, site };
+  }
   if (status.state !== 'valid') {
     return {
       mode: status.failClosed ? 'blocked' : 'off',
@@ -152,3 +203,13 @@ export function modeFor(sender) {
   }
   return { mode: 'seal', sealerUrl: SEALER_URL, site };
 }
+
+// Loads run one after another, so a slow early load never lands last.
+/** @type {Promise<unknown>} */
+export let ready = Promise.all([loadPolicy(), openedLoaded]);
+ready.then(broadcast, () => {});
+api.storage.onChanged.addListener((_changes, area) => {
+  if (area !== 'managed') return;
+  ready = ready.catch(() => {}).then(loadPolicy);
+  ready.then(broadcast, () => {});
+});

@@ -150,9 +150,11 @@
   };
   const AHEAD = 'this part of the page could be reached by the page before OrgSeal ran in it, so the page may read files first; reload the page, or use "Attach a sealed file" in the OrgSeal menu';
   // A document in a window of its parent's (or opener's) origin, which the
-  // page could reach before this script ran: it must have been armed.
-  function reachedBeforeUs() {
-    if (location.href === 'about:blank' || self.origin === 'null') return false; // made with OrgSeal's script in it
+  // page could reach before this script ran, must have been armed. (Not an
+  // about:blank document: it is the window's first, the one the page reaches;
+  // its listeners come from the arming or go with it.)
+  function reachableBeforeUs() {
+    if (location.href === 'about:blank' || self.origin === 'null') return false;
     const mine = (w) => {
       try {
         return Boolean(w && w !== window && w.document);
@@ -160,7 +162,7 @@
         return false;
       }
     };
-    return (mine(window.parent) || mine(window.opener)) && !listening();
+    return mine(window.parent) || mine(window.opener);
   }
 
   // ---- what the page hook and the mutation observer say ----
@@ -204,9 +206,12 @@
   };
 
   // ---- start ----
-  const injectedLate = !previous && document.readyState !== 'loading';
-  const early = reachedBeforeUs();
-  if (!listening()) installOn(window);
+  // OrgSeal's listeners already here: an older instance's, or the parent's
+  // that armed this window before the page could reach it.
+  const armed = listening();
+  const early = !armed && reachableBeforeUs();
+  const injectedLate = !armed && document.readyState !== 'loading' && location.href !== 'about:blank';
+  if (!armed) installOn(window);
   anchor();
   armFrames();
   S.refreshConfig();

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, MAGIC } from './harness.mjs';
 import { ATTACK_PAGES } from './attack-pages.mjs';
 
 let site, browser;
@@ -81,14 +81,10 @@ async function paste(page, locator) {
 // What the page's script got: never plaintext, at least `sealed` sealed files.
 async function assertOutcome(top, { sealed, label, badgePage = top }) {
   const deadline = Date.now() + 15000;
-  let stolen = [];
-  while (Date.now() < deadline) {
-    stolen = await top.evaluate(() => window.__stolen);
-    if (stolen.filter((r) => r.head.startsWith(MAGIC)).length >= sealed) break;
-    await sleep(200);
-  }
+  const sealedCount = () => top.evaluate((m) => window.__stolen.filter((r) => r.head.startsWith(m)).length, MAGIC);
+  while (Date.now() < deadline && (await sealedCount()) < sealed) await sleep(200);
   await sleep(1000); // late listeners
-  stolen = await top.evaluate(() => window.__stolen);
+  const stolen = await top.evaluate(() => window.__stolen);
   for (const f of [picked, dropped]) {
     const head = f.bytes.subarray(0, 16).toString('latin1');
     assert.ok(!stolen.some((r) => r.head === head), `${label}: the page read ${f.name} in plaintext (${stolen.filter((r) => r.head === head).map((r) => r.via)})`);
