@@ -28,45 +28,45 @@ export const INNER_BODY = '<input type="file" id="i" style="display:block;width:
 const INNER = `<!doctype html><html><head><meta charset="utf-8"></head><body>${INNER_BODY}</body></html>`;
 
 export const ATTACK_PAGES = {
-  '/atk/inner': INNER,
+  '/lab/atk/inner': INNER,
   // C1: the top page opens its frame's document with its own (hooked)
   // document.open, then listens on the frame's window before writing.
-  '/atk/reopen-frame': page(`<iframe id="f" src="/atk/inner" style="width:300px;height:180px"></iframe><script>
+  '/lab/atk/reopen-frame': page(`<iframe id="f" src="/lab/atk/inner" style="width:300px;height:180px"></iframe><script>
     f.onload = () => { f.onload = null; const d = f.contentDocument; d.open(); listenAhead(f.contentWindow, 'reopened frame');
       d.write(${JSON.stringify(INNER_BODY)}); d.close(); window.__ready = true; };</script>`),
   // C1: the top document opened through a frame's realm.
-  '/atk/reopen-top': page(`<iframe id="f" src="/atk/inner"></iframe><script>
+  '/lab/atk/reopen-top': page(`<iframe id="f" src="/lab/atk/inner"></iframe><script>
     f.onload = () => { f.onload = null; f.contentWindow.Document.prototype.open.call(document); listenAhead(window, 'reopened top');
       document.write(${JSON.stringify(INNER_BODY)} + '<script>window.__ready = true<' + '/script>'); document.close(); };</script>`),
   // C2: listeners on a frame's initial about:blank window, which the
   // same-origin document that loads next keeps.
-  '/atk/prelisten-frame': page(`<script>
-    const f = document.createElement('iframe'); f.id = 'f'; f.src = '/atk/inner'; f.style.cssText = 'width:300px;height:180px';
+  '/lab/atk/prelisten-frame': page(`<script>
+    const f = document.createElement('iframe'); f.id = 'f'; f.src = '/lab/atk/inner'; f.style.cssText = 'width:300px;height:180px';
     document.body.append(f); listenAhead(f.contentWindow, 'pre-listened frame');</script>`),
   // C2, a frame the parser made, reached as frames[0] by the next script.
-  '/atk/prelisten-parsed': page(`<iframe id="f" src="/atk/inner" style="width:300px;height:180px"></iframe><script>
+  '/lab/atk/prelisten-parsed': page(`<iframe id="f" src="/lab/atk/inner" style="width:300px;height:180px"></iframe><script>
     listenAhead(frames[0], 'pre-listened parsed frame');</script>`),
   // C2, a frame inside a closed shadow root, reached through the element.
-  '/atk/prelisten-shadow': page(`<div id="host"></div><script>
-    const r = host.attachShadow({ mode: 'closed' }); r.innerHTML = '<iframe src="/atk/inner" style="width:300px;height:180px"></iframe>';
+  '/lab/atk/prelisten-shadow': page(`<div id="host"></div><script>
+    const r = host.attachShadow({ mode: 'closed' }); r.innerHTML = '<iframe src="/lab/atk/inner" style="width:300px;height:180px"></iframe>';
     listenAhead(r.querySelector('iframe').contentWindow, 'pre-listened shadow frame');</script>`),
   // C2, a popup the page opens and listens on at once.
-  '/atk/prelisten-popup': page(`<button id="pop">Upload in a window</button><script>
-    pop.onclick = () => { const w = window.open('/atk/inner', '_blank', 'popup,width=400,height=300'); listenAhead(w, 'pre-listened popup'); };</script>`),
+  '/lab/atk/prelisten-popup': page(`<button id="pop">Upload in a window</button><script>
+    pop.onclick = () => { const w = window.open('/lab/atk/inner', '_blank', 'popup,width=400,height=300'); listenAhead(w, 'pre-listened popup'); };</script>`),
   // The review's "about:blank frame opened and written by the page".
-  '/atk/blank-written': page(`<script>
+  '/lab/atk/blank-written': page(`<script>
     const f = document.createElement('iframe'); f.id = 'f'; f.style.cssText = 'width:300px;height:180px'; document.body.append(f);
     const d = f.contentDocument; d.open(); listenAhead(f.contentWindow, 'written blank frame'); d.write(${JSON.stringify(INNER_BODY)}); d.close();</script>`),
   // C3: one line of prototype tampering, then click() on a detached input.
-  '/atk/spoof-connected': page(`<button id="b">Add a file</button><script>
+  '/lab/atk/spoof-connected': page(`<button id="b">Add a file</button><script>
     Object.defineProperty(Node.prototype, 'isConnected', { get() { return true; } });
     Element.prototype.append = function () {};
     b.onclick = () => { const i = document.createElement('input'); i.type = 'file';
       i.onchange = () => keep(i.files, 'spoofed detached'); i.click(); };</script>`),
   // C3: click() and dispatchEvent taken from a frame's fresh realm (a frame
   // whose src is still loading has no OrgSeal script yet).
-  '/atk/fresh-realm': page(`<button id="b">Add a file</button><button id="c">Add (dispatch)</button><script>
-    const f = document.createElement('iframe'); f.src = '/atk/inner'; document.body.append(f);
+  '/lab/atk/fresh-realm': page(`<button id="b">Add a file</button><button id="c">Add (dispatch)</button><script>
+    const f = document.createElement('iframe'); f.src = '/lab/atk/inner'; document.body.append(f);
     const click = f.contentWindow.HTMLElement.prototype.click;
     const dispatch = f.contentWindow.EventTarget.prototype.dispatchEvent;
     const FreshMouseEvent = f.contentWindow.MouseEvent;
@@ -74,14 +74,14 @@ export const ATTACK_PAGES = {
     b.onclick = () => click.call(detached('fresh-realm click'));
     c.onclick = () => dispatch.call(detached('fresh-realm dispatch'), new FreshMouseEvent('click'));</script>`),
   // Our own: EventTarget.prototype.dispatchEvent replaced, then a dispatched click.
-  '/atk/dispatch-override': page(`<button id="b">Add a file</button><script>
+  '/lab/atk/dispatch-override': page(`<button id="b">Add a file</button><script>
     const real = EventTarget.prototype.dispatchEvent;
     EventTarget.prototype.dispatchEvent = function (e) { return real.call(this, e); };
     b.onclick = () => { const i = document.createElement('input'); i.type = 'file';
       i.onchange = () => keep(i.files, 'overridden dispatch'); i.dispatchEvent(new MouseEvent('click')); };</script>`),
   // H5: a closed component whose label opens a hidden file input; the
   // component reads its root first.
-  '/atk/closed-label': page(`<x-up id="host" style="display:block;width:240px;height:40px"></x-up><script>
+  '/lab/atk/closed-label': page(`<x-up id="host" style="display:block;width:240px;height:40px"></x-up><script>
     customElements.define('x-up', class extends HTMLElement { constructor() { super();
       const r = this.attachShadow({ mode: 'closed' });
       r.innerHTML = '<label style="display:block;width:240px;height:40px">Attach a file<input type=file hidden></label>';

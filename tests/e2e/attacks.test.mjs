@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, MAGIC } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC } from './harness.mjs';
 import { ATTACK_PAGES } from './attack-pages.mjs';
 
 let site, browser;
@@ -20,10 +20,7 @@ before(async () => {
   await browser.popupText({ until: /Policy active/ });
   await site.signIn(browser.page);
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.origin });
-  await browser.context.route(`${site.origin}/atk/**`, (route) => {
-    const body = ATTACK_PAGES[new URL(route.request().url()).pathname];
-    return body ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }) : route.fulfill({ status: 404, body: 'no such page' });
-  });
+  await servePages(browser.context, site.origin, ATTACK_PAGES);
   picked = await sampleFile(40000, cleanup, 'picked');
   dropped = await sampleFile(30000, cleanup, 'dropped');
 });
@@ -108,11 +105,11 @@ async function useDocument(page, doc) {
 }
 
 for (const [path, label] of [
-  ['/atk/reopen-frame', 'C1: a frame document opened by the top page, listened on before it is written'],
-  ['/atk/prelisten-frame', 'C2: a frame whose initial window the page listened on'],
-  ['/atk/prelisten-parsed', 'C2: a frame the parser made, listened on as frames[0]'],
-  ['/atk/prelisten-shadow', 'C2: a frame in a closed shadow root, listened on through the element'],
-  ['/atk/blank-written', 'an about:blank frame the page opens, listens on and writes'],
+  ['/lab/atk/reopen-frame', 'C1: a frame document opened by the top page, listened on before it is written'],
+  ['/lab/atk/prelisten-frame', 'C2: a frame whose initial window the page listened on'],
+  ['/lab/atk/prelisten-parsed', 'C2: a frame the parser made, listened on as frames[0]'],
+  ['/lab/atk/prelisten-shadow', 'C2: a frame in a closed shadow root, listened on through the element'],
+  ['/lab/atk/blank-written', 'an about:blank frame the page opens, listens on and writes'],
 ]) {
   test(`${label}: the page gets only sealed files, badge ON`, async () => {
     const page = browser.page;
@@ -149,9 +146,9 @@ test('C2: a popup the page opens and listens on at once: only sealed files, badg
 });
 
 for (const [path, buttons, label] of [
-  ['/atk/spoof-connected', ['#b'], 'C3: isConnected and append spoofed, then click() on a detached input'],
-  ['/atk/fresh-realm', ['#b', '#c'], 'C3: click() and dispatchEvent taken from a frame\'s fresh realm, on a detached input'],
-  ['/atk/dispatch-override', ['#b'], 'dispatchEvent replaced, then a dispatched click on a detached input'],
+  ['/lab/atk/spoof-connected', ['#b'], 'C3: isConnected and append spoofed, then click() on a detached input'],
+  ['/lab/atk/fresh-realm', ['#b', '#c'], 'C3: click() and dispatchEvent taken from a frame\'s fresh realm, on a detached input'],
+  ['/lab/atk/dispatch-override', ['#b'], 'dispatchEvent replaced, then a dispatched click on a detached input'],
 ]) {
   test(`${label}: OrgSeal's chooser opens, the page gets only the sealed file, badge ON`, async () => {
     const page = browser.page;
