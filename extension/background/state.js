@@ -112,9 +112,10 @@ export function canonicalOrigin(url) {
 // blob: of an opaque origin) belongs to the origin that made it; any frame
 // in a tab whose top document is a protected site is protected too, and so
 // is a tab that a protected tab opened (a picker window on another origin
-// that posts the file back). Resolves to {site, twin}: `twin` when the
-// address is another spelling of a protected site (trailing dot, or the
-// http:// address of an https:// site), where files are refused.
+// that posts the file back). A host is matched without a trailing dot
+// ("files.example.com." is the same server, name and certificate, and is
+// sealed like it). Resolves to {site, twin}: `twin` when the address is the
+// http:// address of an https:// site, where files are refused.
 export function siteOfSender(sender) {
   const candidates = [];
   const add = (u) => {
@@ -133,7 +134,7 @@ export function siteOfSender(sender) {
   if (sender.tab?.url) add(sender.tab.url);
   for (const url of candidates) {
     const site = siteOfUrl(url);
-    if (site) return { site, twin: canonicalOrigin(url) !== site.origin };
+    if (site) return { site, twin: false };
   }
   for (const url of candidates) {
     const site = httpTwin(url);
@@ -174,13 +175,14 @@ const openedLoaded = api.storage.session.get(OPENED_KEY).then(
   },
   () => {},
 );
-api.tabs?.onCreated.addListener(async (tab) => {
-  if (tab.id === undefined || tab.openerTabId === undefined) return;
+// A tab the page opened (window.open, a link with a target), whether or not
+// the page keeps a handle on it: not a tab the person opened themselves.
+api.webNavigation?.onCreatedNavigationTarget.addListener(async ({ sourceTabId, tabId }) => {
   await ready.catch(() => {});
-  const opener = await api.tabs.get(tab.openerTabId).catch(() => null);
-  const origin = openedBy.get(tab.openerTabId) ?? siteOfUrl(opener?.url ?? '')?.origin;
+  const opener = await api.tabs.get(sourceTabId).catch(() => null);
+  const origin = openedBy.get(sourceTabId) ?? siteOfUrl(opener?.url ?? '')?.origin;
   if (!origin) return;
-  openedBy.set(tab.id, origin);
+  openedBy.set(tabId, origin);
   saveOpened();
 });
 api.tabs?.onRemoved.addListener((tabId) => {

@@ -1,0 +1,133 @@
+// Which addresses and tabs OrgSeal protects, against a page that works to
+// leave its protection, in real Chromium with the real extension and policy:
+// another spelling of a protected site's address (a trailing-dot host, the
+// http:// address of an https:// site), a tab the protected page opens on
+// another origin, and an extension update under a page that put its
+// listeners on the window at load (after OrgSeal's).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC, LAB_JS } from './harness.mjs';
+
+let site, other, browser, picked;
+const cleanup = [];
+const port = (origin) => new URL(origin).port;
+
+// A page with a file input whose listener (registered at load, like
+// analytics or a hostile page) stops OrgSeal's click and reads every change.
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}
+  window.__stolen = [];
+  const keep = (files, via) => { for (const f of files ?? []) f.slice(0, 16).arrayBuffer().then((b) =>
+    window.__stolen.push({ via, name: f.name, head: String.fromCharCode(...new Uint8Array(b)) })); };
+  addEventListener('click', (e) => { if (e.isTrusted && e.target.type === 'file') e.stopImmediatePropagation(); }, true);
+  addEventListener('change', (e) => keep(e.target.files, 'window change'), true);
+</script></head><body><input type="file" id="f" style="width:240px;height:40px">
+<button id="pop">Choose in a window</button><script>
+  pop.onclick = () => window.open(window.__popupUrl, '_blank', 'popup,width=400,height=300');
+</script></body></html>`;
+
+before(async () => {
+  site = await startVendor();
+  other = await startVendor(); // not in the policy
+  // The policy names the site by host name (localhost), so that its
+  // trailing-dot spelling can be tried; and an https:// site whose http://
+  // address is tried.
+  const policy = validPolicy([`http://localhost:${port(site.origin)}`, `https://localhost:${port(other.origin)}`]);
+  browser = await launch({ policy });
+  await browser.popupText({ until: /Policy active/ });
+  for (const origin of [`http://localhost:${port(site.origin)}`, `http://localhost.:${port(site.origin)}`, `http://localhost:${port(other.origin)}`, other.origin]) {
+    await servePages(browser.context, origin, { '/lab/page': PAGE });
+  }
+  picked = await sampleFile(30000, cleanup, 'picked');
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await other?.stop();
+  await Promise.all(cleanup.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function badgeOf(page) {
+  const sw = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent('serviceworker'));
+  return sw.evaluate(async (u) => {
+    const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
+    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : `no tab at ${u}`;
+  }, page.url());
+}
+
+// The person clicks the file input of `page` and picks `picked`; resolves to
+// what the page's script got.
+async function pickOn(page) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 8000 }), page.click('#f')]);
+  await chooser.setFiles(picked.path);
+  await sleep(2500);
+  return page.evaluate(() => window.__stolen);
+}
+const plainHead = () => picked.bytes.subarray(0, 16).toString('latin1');
+
+test('the protected site by its own name: sealed, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`http://localhost:${port(site.origin)}/lab/page`);
+  const got = await pickOn(page);
+  assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed: ${JSON.stringify(got)}`);
+  assert.equal(await badgeOf(page), 'ON');
+});
+
+test('the protected site\'s host name with a trailing dot (the same server): sealed as the site, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`http://localhost.:${port(site.origin)}/lab/page`);
+  const got = await pickOn(page);
+  assert.ok(!got.some((r) => r.head === plainHead()), 'the page must not get the plaintext');
+  assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed: ${JSON.stringify(got)}`);
+  assert.equal(await badgeOf(page), 'ON');
+});
+
+test('the http:// address of an https:// site: no chooser opens, the person is told which address to use, badge "!"', async () => {
+  const page = browser.page;
+  await page.goto(`http://localhost:${port(other.origin)}/lab/page`);
+  const chooser = page.waitForEvent('filechooser', { timeout: 3000 }).then(() => 'opened', () => 'none');
+  await page.click('#f');
+  assert.equal(await chooser, 'none', 'neither the page\'s chooser nor OrgSeal\'s may open there');
+  assert.deepEqual(await page.evaluate(() => window.__stolen), []);
+  assert.equal(await badgeOf(page), '!');
+  await browser.popupText({ until: /refused[^]*another address of the protected site https:\/\/localhost/ });
+});
+
+test('a window the protected page opens on another origin stays protected: sealed, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`http://localhost:${port(site.origin)}/lab/page`);
+  await page.evaluate((u) => (window.__popupUrl = u), `${other.origin}/lab/page`);
+  const [popup] = await Promise.all([browser.context.waitForEvent('page'), page.click('#pop')]);
+  await popup.waitForSelector('#f');
+  const got = await pickOn(popup);
+  assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `the popup's page got: ${JSON.stringify(got)}`);
+  assert.equal(await badgeOf(popup), 'ON');
+  await popup.close();
+});
+
+test('an extension update under a page whose listeners came after OrgSeal\'s at load: OrgSeal stays first, sealed, badge ON', async () => {
+  const page = browser.page;
+  await page.goto(`http://localhost:${port(site.origin)}/lab/page`);
+  const sw = browser.context.serviceWorkers()[0];
+  // As an update does: the extension is replaced; onInstalled ('update')
+  // puts the new content script into the open tab.
+  await sw.evaluate(() => chrome.runtime.reload()).catch(() => {});
+  await sleep(2000);
+  console.log('# after reload', browser.context.serviceWorkers().length, await browser.popupText().catch((e) => e.message));
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const answers = await Promise.all(browser.context.serviceWorkers().map((w) => w.evaluate(() => chrome.runtime.id).catch(() => null)));
+    if (answers.some(Boolean) && !browser.context.serviceWorkers().includes(sw)) break;
+    if (Date.now() > deadline) throw new Error(`the extension did not come back within 30 s (${browser.context.serviceWorkers().length} workers)`);
+    await sleep(250);
+  }
+  await browser.popupText({ until: /Policy active/ });
+  await sleep(1000);
+  const got = await pickOn(page);
+  assert.ok(!got.some((r) => r.head === plainHead()), `the page read the plaintext: ${JSON.stringify(got)}`);
+  assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed by the new instance: ${JSON.stringify(got)}`);
+  assert.equal(await badgeOf(page), 'ON');
+});
