@@ -207,6 +207,12 @@ pub(crate) struct RenderArgs {
     /// output, which must not be a terminal unless --show-secret is given.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Chrome, Chromium and Edge: leave Incognito (InPrivate), Guest windows
+    /// and new profiles open. By default the rendered file closes them, since
+    /// OrgSeal does not run there and a protected site opened in one would
+    /// get files unsealed.
+    #[arg(long)]
+    pub(crate) private_windows_open: bool,
     /// Allow printing the rendered file, secrets included, to a terminal.
     #[arg(long)]
     pub(crate) show_secret: bool,

@@ -18,6 +18,7 @@ pub(crate) fn render_policy(args: RenderArgs) -> Result<(), Failure> {
         update_manifest,
         allow_unsigned_xpi,
         output,
+        private_windows_open,
         show_secret,
         force,
     } = args;
@@ -103,7 +104,13 @@ pub(crate) fn render_policy(args: RenderArgs) -> Result<(), Failure> {
         (None, None) => unreachable!("clap requires --extension-id without --pin"),
     };
 
-    let rendered = render::render(&value, browser, os, &extension_id, pinning.as_ref());
+    let rendered = render::render(&value, browser, os, &extension_id, pinning.as_ref(), private_windows_open);
+    if private_windows_open && chrome {
+        eprintln!(
+            "warning: --private-windows-open leaves Incognito, Guest windows and new profiles open: OrgSeal does not run \
+             there, so a person who opens a protected site in one uploads files unsealed"
+        );
+    }
     emit_secret(&rendered.text, output.as_deref(), show_secret, force)?;
     eprintln!("deploy to: {}", rendered.destination);
     let (Some(pins), Some(pinning)) = (&pins, &pinning) else { return Ok(()) };

@@ -16,6 +16,14 @@
 //! Chrome has no exact-version pin: the update manifest ([`update_manifest`])
 //! offers only the pinned version, and `minimum_version_required` refuses
 //! anything older.
+//!
+//! Every rendering also carries the browser's own policies that close what
+//! no extension sees ([`lockdown`]): for the protected origins, the async
+//! clipboard and the File System Access pickers (Chrome family); and the
+//! windows where OrgSeal does not run: Chrome and Edge close Incognito /
+//! InPrivate, Guest mode and new profiles (an extension cannot be let into
+//! them by policy), Firefox lets OrgSeal into private windows
+//! (`ExtensionSettings.<id>.private_browsing`).
 
 use clap::ValueEnum;
 use serde_json::{Map, Value, json};
@@ -158,6 +166,45 @@ pub fn extension_settings(pin: &Pinning, browser: Browser, extension_id: &str) -
     json!({ extension_id: settings })
 }
 
+/// The Chrome-family policies, beside the extension's own, that close for
+/// the policy's sites the routes to a file no extension sees, and (unless
+/// `private_windows_open`) the windows where OrgSeal cannot run:
+///
+/// | policy | what it closes |
+/// |---|---|
+/// | `ClipboardBlockedForUrls` | `navigator.clipboard.read()` (no paste event: OrgSeal never sees it) |
+/// | `FileSystemReadBlockedForUrls`, `FileSystemWriteBlockedForUrls` | `showOpenFilePicker()`, `showSaveFilePicker()` (the file the person picks, read without an event) |
+/// | `IncognitoModeAvailability` 1 (Edge: `InPrivateModeAvailability` 1) | private windows, where Chrome runs no extension unless the person allows it |
+/// | `BrowserGuestModeEnabled` false, `BrowserAddPersonEnabled` false | Guest windows and new profiles, which have no policy for the extension |
+///
+/// Firefox has neither API; its private windows get OrgSeal through
+/// `ExtensionSettings` (see [`render`]).
+pub fn lockdown(policy: &Value, browser: Browser, private_windows_open: bool) -> Map<String, Value> {
+    let mut out = Map::new();
+    if !browser.is_chrome_family() {
+        return out;
+    }
+    let origins: Vec<Value> = policy["sites"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["origin"].as_str())
+        .map(|o| Value::String(o.to_string()))
+        .collect();
+    if !origins.is_empty() {
+        for name in ["ClipboardBlockedForUrls", "FileSystemReadBlockedForUrls", "FileSystemWriteBlockedForUrls"] {
+            out.insert(name.into(), Value::Array(origins.clone()));
+        }
+    }
+    if !private_windows_open {
+        let private = if browser == Browser::Edge { "InPrivateModeAvailability" } else { "IncognitoModeAvailability" };
+        out.insert(private.into(), json!(1));
+        out.insert("BrowserGuestModeEnabled".into(), json!(false));
+        out.insert("BrowserAddPersonEnabled".into(), json!(false));
+    }
+    out
+}
+
 /// The self-hosted update manifest (gupdate protocol 2.0) that offers only
 /// the pinned version.
 pub fn update_manifest(pin: &Pinning, crx_id: &str) -> String {
@@ -176,17 +223,32 @@ pub fn update_manifest(pin: &Pinning, crx_id: &str) -> String {
 }
 
 /// Renders `policy` (the checked policy object) for one browser and OS;
-/// with `pin`, the browser's `ExtensionSettings` too.
-pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str, pin: Option<&Pinning>) -> Rendered {
+/// with `pin`, the browser's `ExtensionSettings` too; always the browser's
+/// own policies of [`lockdown`] (Firefox: OrgSeal let into private windows).
+pub fn render(
+    policy: &Value,
+    browser: Browser,
+    os: Os,
+    extension_id: &str,
+    pin: Option<&Pinning>,
+    private_windows_open: bool,
+) -> Rendered {
     let settings = pin.map(|p| extension_settings(p, browser, extension_id));
+    // The browser's own policies, beside the extension's (Chrome family).
+    let mut own = lockdown(policy, browser, private_windows_open);
+    if browser.is_chrome_family()
+        && let Some(settings) = &settings
+    {
+        own.insert("ExtensionSettings".into(), settings.clone());
+    }
     match (browser, os) {
         (Browser::Firefox, os) => Rendered {
             text: {
                 let mut policies = Map::new();
                 policies.insert("3rdparty".into(), json!({ "Extensions": { extension_id: policy } }));
-                if let Some(settings) = settings {
-                    policies.insert("ExtensionSettings".into(), settings);
-                }
+                let mut settings = settings.unwrap_or_else(|| json!({ extension_id: {} }));
+                settings[extension_id]["private_browsing"] = true.into();
+                policies.insert("ExtensionSettings".into(), settings);
                 if pin.is_some_and(|p| p.allow_unsigned_xpi) {
                     policies.insert(
                         "Preferences".into(),
@@ -205,11 +267,10 @@ pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str, pin:
         },
         (b, Os::Linux) => Rendered {
             text: {
-                let mut top = json!({ "3rdparty": { "extensions": { extension_id: policy } } });
-                if let Some(settings) = settings {
-                    top["ExtensionSettings"] = settings;
-                }
-                pretty(&top)
+                let mut top = Map::new();
+                top.insert("3rdparty".into(), json!({ "extensions": { extension_id: policy } }));
+                top.extend(own);
+                pretty(&Value::Object(top))
             },
             destination: match b {
                 Browser::Chrome => "/etc/opt/chrome/policies/managed/orgseal.json",
@@ -217,12 +278,11 @@ pub fn render(policy: &Value, browser: Browser, os: Os, extension_id: &str, pin:
                 _ => "/etc/opt/edge/policies/managed/orgseal.json",
             },
         },
-        (b, Os::Windows) => Rendered {
-            text: reg(policy, b, extension_id, settings.as_ref()),
-            destination: "import with: reg import orgseal.reg",
-        },
+        (b, Os::Windows) => {
+            Rendered { text: reg(policy, b, extension_id, &own), destination: "import with: reg import orgseal.reg" }
+        }
         (b, Os::Macos) => Rendered {
-            text: mobileconfig(policy, b, extension_id, settings.as_ref()),
+            text: mobileconfig(policy, b, extension_id, &own),
             destination: "install as a configuration profile (MDM or System Settings)",
         },
     }
@@ -250,26 +310,38 @@ pub fn registry_key(browser: Browser, extension_id: &str) -> String {
     format!("{}\\3rdparty\\extensions\\{extension_id}\\policy", browser_registry_key(browser))
 }
 
-/// Windows `.reg`: booleans as REG_DWORD, strings as REG_SZ, arrays and
+/// Windows `.reg`: booleans and integers as REG_DWORD, strings as REG_SZ,
 /// objects as REG_SZ holding JSON (how Chrome reads complex policy values).
-/// `settings`, when given, goes to the browser's key as the REG_SZ
-/// `ExtensionSettings` holding its JSON text.
-fn reg(policy: &Value, browser: Browser, extension_id: &str, settings: Option<&Value>) -> String {
+/// `own`, the browser's own policies, goes to the browser's key the same
+/// way, except lists, which Chrome reads from a subkey of the list's name
+/// holding the values "1", "2", ... .
+fn reg(policy: &Value, browser: Browser, extension_id: &str, own: &Map<String, Value>) -> String {
     let mut out = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
     out.push_str(&format!("[{}]\r\n", registry_key(browser, extension_id)));
-    if let Some(obj) = policy.as_object() {
-        for (name, value) in obj {
-            let data = match value {
-                Value::Bool(b) => format!("dword:{:08x}", u32::from(*b)),
-                Value::String(s) => format!("\"{}\"", reg_escape(s)),
-                other => format!("\"{}\"", reg_escape(&other.to_string())),
-            };
-            out.push_str(&format!("\"{}\"={data}\r\n", reg_escape(name)));
+    let data = |value: &Value| match value {
+        Value::Bool(b) => format!("dword:{:08x}", u32::from(*b)),
+        Value::Number(n) if n.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)) => {
+            format!("dword:{:08x}", n.as_u64().unwrap_or_default())
+        }
+        Value::String(s) => format!("\"{}\"", reg_escape(s)),
+        other => format!("\"{}\"", reg_escape(&other.to_string())),
+    };
+    for (name, value) in policy.as_object().into_iter().flatten() {
+        out.push_str(&format!("\"{}\"={}\r\n", reg_escape(name), data(value)));
+    }
+    let browser_key = browser_registry_key(browser);
+    let (lists, values): (Vec<_>, Vec<_>) = own.iter().partition(|(_, v)| v.is_array());
+    if !values.is_empty() {
+        out.push_str(&format!("\r\n[{browser_key}]\r\n"));
+        for (name, value) in values {
+            out.push_str(&format!("\"{}\"={}\r\n", reg_escape(name), data(value)));
         }
     }
-    if let Some(settings) = settings {
-        out.push_str(&format!("\r\n[{}]\r\n", browser_registry_key(browser)));
-        out.push_str(&format!("\"ExtensionSettings\"=\"{}\"\r\n", reg_escape(&settings.to_string())));
+    for (name, list) in lists {
+        out.push_str(&format!("\r\n[{browser_key}\\{name}]\r\n"));
+        for (i, item) in list.as_array().into_iter().flatten().enumerate() {
+            out.push_str(&format!("\"{}\"={}\r\n", i + 1, data(item)));
+        }
     }
     out
 }
@@ -279,9 +351,9 @@ fn reg_escape(s: &str) -> String {
 }
 
 /// macOS configuration profile: one payload for the extension's managed
-/// domain; with `settings`, a second one for the browser's own domain
-/// holding `ExtensionSettings`.
-fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str, settings: Option<&Value>) -> String {
+/// domain; when `own` has members (the browser's own policies), a second one
+/// for the browser's domain holding them.
+fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str, own: &Map<String, Value>) -> String {
     let bundle = match browser {
         Browser::Chrome => "com.google.Chrome",
         Browser::Chromium => "org.chromium.Chromium",
@@ -322,10 +394,8 @@ fn mobileconfig(policy: &Value, browser: Browser, extension_id: &str, settings: 
         1,
         policy.as_object().unwrap_or(&empty),
     );
-    if let Some(settings) = settings {
-        let mut members = Map::new();
-        members.insert("ExtensionSettings".into(), settings.clone());
-        payloads.push_str(&payload(bundle, "OrgSeal force-install", 3, &members));
+    if !own.is_empty() {
+        payloads.push_str(&payload(bundle, "OrgSeal: browser settings", 3, own));
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>

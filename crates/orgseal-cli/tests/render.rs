@@ -1,5 +1,8 @@
 //! `orgseal policy render`: every browser × OS output parses back to the
-//! input; with `--pin`, every output also carries the browser's
+//! input and carries the browser's own policies that close what no extension
+//! sees (Chrome family: the async clipboard and File System Access pickers
+//! on the sites, Incognito, Guest, new profiles; Firefox: OrgSeal let into
+//! private windows); with `--pin`, every output also carries the browser's
 //! `ExtensionSettings`, and the update manifest offers the pinned version.
 
 use serde_json::{Value, json};
@@ -81,6 +84,79 @@ fn payloads(text: &str) -> Vec<serde_json::Map<String, Value>> {
         .collect()
 }
 
+/// The browser's own policies of a Chrome-family rendering (the extension's
+/// policy taken out), as JSON: Linux's top-level members; the .reg's
+/// browser key (DWORDs as numbers) and its list subkeys; the profile's
+/// browser payload.
+fn browser_members(text: &str, browser: &str, os: &str) -> (Value, serde_json::Map<String, Value>) {
+    let id = CHROME_ID;
+    match os {
+        "linux" => {
+            let mut v: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
+            let ext = v.remove("3rdparty").unwrap()["extensions"][id].clone();
+            (ext, v)
+        }
+        "windows" => {
+            let vendor = match browser {
+                "chrome" => "Google\\Chrome",
+                "chromium" => "Chromium",
+                _ => "Microsoft\\Edge",
+            };
+            let browser_key = format!("HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}");
+            let mut sections = parse_reg(text);
+            let (key, ext) = sections.remove(0);
+            assert_eq!(key, format!("{browser_key}\\3rdparty\\extensions\\{id}\\policy"));
+            let mut own = serde_json::Map::new();
+            for (key, values) in sections {
+                if key == browser_key {
+                    own.extend(values);
+                } else {
+                    let name = key
+                        .strip_prefix(&format!("{browser_key}\\"))
+                        .unwrap_or_else(|| panic!("a key outside the browser's: {key}"));
+                    // A list: values "1", "2", ... in order.
+                    let items: Vec<Value> = (1..=values.len()).map(|i| values[&i.to_string()].clone()).collect();
+                    own.insert(name.to_string(), Value::Array(items));
+                }
+            }
+            (Value::Object(ext), own)
+        }
+        _ => {
+            let mut all = payloads(text);
+            assert_eq!(all.len(), 2, "{browser}/{os}: {text}");
+            let bundle = match browser {
+                "chrome" => "com.google.Chrome",
+                "chromium" => "org.chromium.Chromium",
+                _ => "com.microsoft.Edge",
+            };
+            assert_eq!(all[0]["PayloadType"], format!("{bundle}.extensions.{id}"));
+            assert_eq!(all[1]["PayloadType"], bundle);
+            assert_ne!(all[0]["PayloadUUID"], all[1]["PayloadUUID"]);
+            assert_ne!(all[0]["PayloadIdentifier"], all[1]["PayloadIdentifier"]);
+            for payload in &mut all {
+                payload.retain(|k, _| !k.starts_with("Payload"));
+            }
+            (Value::Object(all[0].clone()), all[1].clone())
+        }
+    }
+}
+
+/// What every Chrome-family rendering adds for the test policy's site
+/// (`.reg` DWORDs read back as booleans, so 1 is `true` there).
+fn expected_lockdown(browser: &str, os: &str) -> serde_json::Map<String, Value> {
+    let sites = json!(["https://files.example.com"]);
+    let one = if os == "windows" { json!(true) } else { json!(1) };
+    let private = if browser == "edge" { "InPrivateModeAvailability" } else { "IncognitoModeAvailability" };
+    let mut m = serde_json::Map::new();
+    for name in ["ClipboardBlockedForUrls", "FileSystemReadBlockedForUrls", "FileSystemWriteBlockedForUrls"] {
+        m.insert(name.into(), sites.clone());
+    }
+    m.insert(private.into(), one);
+    m.insert("BrowserGuestModeEnabled".into(), json!(false));
+    m.insert("BrowserAddPersonEnabled".into(), json!(false));
+    m
+}
+
 /// Writes a policy with a site to `p.json` in `d` and returns it.
 fn write_policy(d: &Path) -> Value {
     assert!(orgseal(d, &["keygen", "--label", "q\"uote\\label", "-o", "p.json"]).status.success());
@@ -118,35 +194,18 @@ fn every_target_parses_back_to_the_policy() {
             );
             assert!(out.status.success(), "{browser}/{os}: {}", String::from_utf8_lossy(&out.stderr));
             let text = std::fs::read_to_string(d.join(&out_name)).unwrap();
-            // Without --pin, nothing but the extension's policy.
-            let back: Value = match (browser, os) {
-                ("firefox", _) => {
-                    let v: Value = serde_json::from_str(&text).unwrap();
-                    assert_eq!(v["policies"].as_object().unwrap().len(), 1, "{browser}/{os}: {text}");
-                    v["policies"]["3rdparty"]["Extensions"][id].clone()
-                }
-                (_, "linux") => {
-                    let v: Value = serde_json::from_str(&text).unwrap();
-                    assert_eq!(v.as_object().unwrap().len(), 1, "{browser}/{os}: {text}");
-                    v["3rdparty"]["extensions"][id].clone()
-                }
-                (_, "windows") => {
-                    let mut sections = parse_reg(&text);
-                    assert_eq!(sections.len(), 1, "{browser}/{os}: {text}");
-                    let (key, values) = sections.remove(0);
-                    assert!(key.starts_with("HKEY_LOCAL_MACHINE\\Software\\Policies\\"), "{key}");
-                    assert!(key.ends_with(&format!("\\3rdparty\\extensions\\{id}\\policy")), "{key}");
-                    Value::Object(values)
-                }
-                (_, "macos") => {
-                    let mut all = payloads(&text);
-                    assert_eq!(all.len(), 1, "{browser}/{os}: {text}");
-                    let mut payload = all.remove(0);
-                    assert!(payload["PayloadType"].as_str().unwrap().ends_with(&format!(".extensions.{id}")));
-                    payload.retain(|k, _| !k.starts_with("Payload"));
-                    Value::Object(payload)
-                }
-                _ => unreachable!(),
+            // Without --pin: the extension's policy, and the browser's own
+            // policies that close what no extension sees.
+            let back: Value = if browser == "firefox" {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                let members: Vec<&String> = v["policies"].as_object().unwrap().keys().collect();
+                assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}: {text}");
+                assert_eq!(v["policies"]["ExtensionSettings"], json!({ id: { "private_browsing": true } }));
+                v["policies"]["3rdparty"]["Extensions"][id].clone()
+            } else {
+                let (ext, own) = browser_members(&text, browser, os);
+                assert_eq!(own, expected_lockdown(browser, os), "{browser}/{os}: {text}");
+                ext
             };
             assert_eq!(back, policy, "{browser}/{os} does not read back as the policy");
         }
@@ -203,6 +262,7 @@ fn expected_settings(browser: &str) -> Value {
         "firefox" => json!({ GECKO_ID: {
             "installation_mode": "force_installed",
             "install_url": "https://it.example/orgseal/orgseal-1.2.3.xpi",
+            "private_browsing": true,
         }}),
         "edge" => json!({ CHROME_ID: {
             "installation_mode": "force_installed",
@@ -309,55 +369,18 @@ fn pinned_targets_force_install_the_pinned_build() {
             let out = orgseal(&d, &args);
             assert!(out.status.success(), "{browser}/{os}: {}", String::from_utf8_lossy(&out.stderr));
             let text = std::fs::read_to_string(d.join(&out_name)).unwrap();
-            let (back, settings) = match (browser, os) {
-                ("firefox", _) => {
-                    let v: Value = serde_json::from_str(&text).unwrap();
-                    let policies = v["policies"].as_object().unwrap();
-                    let members: Vec<&String> = policies.keys().collect();
-                    assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}: no more, no less");
-                    (policies["3rdparty"]["Extensions"][id].clone(), policies["ExtensionSettings"].clone())
-                }
-                (_, "linux") => {
-                    let v: Value = serde_json::from_str(&text).unwrap();
-                    let members: Vec<&String> = v.as_object().unwrap().keys().collect();
-                    assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}");
-                    (v["3rdparty"]["extensions"][id].clone(), v["ExtensionSettings"].clone())
-                }
-                (_, "windows") => {
-                    let sections = parse_reg(&text);
-                    assert_eq!(sections.len(), 2, "{browser}/{os}: {text}");
-                    let vendor = match browser {
-                        "chrome" => "Google\\Chrome",
-                        "chromium" => "Chromium",
-                        _ => "Microsoft\\Edge",
-                    };
-                    let browser_key = format!("HKEY_LOCAL_MACHINE\\Software\\Policies\\{vendor}");
-                    assert_eq!(sections[0].0, format!("{browser_key}\\3rdparty\\extensions\\{id}\\policy"));
-                    assert_eq!(sections[1].0, browser_key);
-                    let members: Vec<&String> = sections[1].1.keys().collect();
-                    assert_eq!(members, ["ExtensionSettings"], "{browser}/{os}");
-                    (Value::Object(sections[0].1.clone()), sections[1].1["ExtensionSettings"].clone())
-                }
-                (_, "macos") => {
-                    let mut all = payloads(&text);
-                    assert_eq!(all.len(), 2, "{browser}/{os}: {text}");
-                    let bundle = match browser {
-                        "chrome" => "com.google.Chrome",
-                        "chromium" => "org.chromium.Chromium",
-                        _ => "com.microsoft.Edge",
-                    };
-                    assert_eq!(all[0]["PayloadType"], format!("{bundle}.extensions.{id}"));
-                    assert_eq!(all[1]["PayloadType"], bundle);
-                    assert_ne!(all[0]["PayloadUUID"], all[1]["PayloadUUID"]);
-                    assert_ne!(all[0]["PayloadIdentifier"], all[1]["PayloadIdentifier"]);
-                    for payload in &mut all {
-                        payload.retain(|k, _| !k.starts_with("Payload"));
-                    }
-                    let members: Vec<&String> = all[1].keys().collect();
-                    assert_eq!(members, ["ExtensionSettings"], "{browser}/{os}");
-                    (Value::Object(all[0].clone()), all[1]["ExtensionSettings"].clone())
-                }
-                _ => unreachable!(),
+            let (back, settings) = if browser == "firefox" {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                let policies = v["policies"].as_object().unwrap();
+                let members: Vec<&String> = policies.keys().collect();
+                assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}: no more, no less");
+                (policies["3rdparty"]["Extensions"][id].clone(), policies["ExtensionSettings"].clone())
+            } else {
+                let (ext, mut own) = browser_members(&text, browser, os);
+                let settings =
+                    own.remove("ExtensionSettings").unwrap_or_else(|| panic!("{browser}/{os}: no ExtensionSettings"));
+                assert_eq!(own, expected_lockdown(browser, os), "{browser}/{os}: the browser's own policies");
+                (ext, settings)
             };
             assert_eq!(back, policy, "{browser}/{os} does not read back as the policy");
             assert_eq!(settings, expected_settings(browser), "{browser}/{os}: ExtensionSettings");
@@ -600,5 +623,38 @@ fn an_existing_update_manifest_is_kept_without_force() {
         "https://it.example/orgseal/orgseal-1.2.3.crx",
     );
     assert_eq!(payloads(&std::fs::read_to_string(d.join("out")).unwrap()).len(), 2);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn private_windows_stay_open_only_when_asked_and_with_a_warning() {
+    let d = dir();
+    write_policy(&d);
+    let out = orgseal(
+        &d,
+        &[
+            "policy",
+            "render",
+            "p.json",
+            "--browser",
+            "edge",
+            "--os",
+            "linux",
+            "--extension-id",
+            CHROME_ID,
+            "--private-windows-open",
+            "-o",
+            "e.json",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: --private-windows-open leaves Incognito"), "{stderr}");
+    let (_, own) = browser_members(&std::fs::read_to_string(d.join("e.json")).unwrap(), "edge", "linux");
+    let mut expected = expected_lockdown("edge", "linux");
+    for name in ["InPrivateModeAvailability", "BrowserGuestModeEnabled", "BrowserAddPersonEnabled"] {
+        expected.remove(name);
+    }
+    assert_eq!(own, expected, "only the site-scoped policies stay");
     let _ = std::fs::remove_dir_all(&d);
 }
