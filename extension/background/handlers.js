@@ -35,8 +35,16 @@ export const handlers = {
       failClosed: Boolean(status.failClosed),
       browser: FIREFOX ? 'firefox' : 'chromium',
       // The tab the popup was opened over: its sign, and the frames quarantined there.
-      tab: Number.isSafeInteger(msg.tabId) ? { mode: badgeModes.get(msg.tabId) ?? 'off', quarantined: quarantinedIn(msg.tabId) } : null,
+      tab: Number.isSafeInteger(msg.tabId) ? { id: msg.tabId, mode: badgeModes.get(msg.tabId) ?? 'off', quarantined: quarantinedIn(msg.tabId) } : null,
     };
+  },
+
+  // Popup: "Attach a sealed file to this page": the tab's top frame opens
+  // OrgSeal's own picker.
+  async [MSG.attach](msg, sender) {
+    if (!fromExtensionPage(sender, 'extension/popup/')) throw new Error('attach is for the popup');
+    if (!Number.isSafeInteger(msg.tabId)) throw new Error('attach needs a tab');
+    await api.tabs.sendMessage(msg.tabId, { type: MSG.attach }, { frameId: 0 });
   },
 
   // Content script: what to do in this frame.

@@ -46,7 +46,11 @@
   S.quarantined = null;
   S.refreshConfig = () => {
     configReady = S.ask({ type: 'site-config' }).then(
-      (c) => (S.config = S.quarantined && c.mode !== 'off' ? { mode: 'blocked', reason: S.quarantined } : c),
+      (c) => {
+        S.answer = c; // the background's word, before any quarantine here
+        S.config = S.quarantined && c.mode !== 'off' ? { mode: 'blocked', reason: S.quarantined } : c;
+        return S.config;
+      },
       (e) => {
         // Fail closed: unless this frame is known not to be a configured site,
         // files are refused while the background cannot be reached.

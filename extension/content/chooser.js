@@ -100,6 +100,60 @@
     setTimeout(scan, 250);
   }
 
+  // ---- "Attach a sealed file" (the popup's button) ----
+  // The page's file field an attach goes to: the focused one (through shadow
+  // roots and frames of this origin), or the only one there is.
+  function allFileInputs(doc, out = []) {
+    S.deepFileInputs(doc, out);
+    for (const frame of doc.querySelectorAll('iframe, frame')) {
+      try {
+        if (frame.contentDocument) allFileInputs(frame.contentDocument, out);
+      } catch {
+        // another origin: not this page's field
+      }
+    }
+    return out;
+  }
+  function attachTarget() {
+    let el = S.deepActiveElement();
+    for (let depth = 0; depth < 8 && /^i?frame$/.test(el?.localName ?? ''); depth++) {
+      let doc;
+      try {
+        doc = el.contentDocument;
+      } catch {
+        break; // another origin
+      }
+      if (!doc) break;
+      el = S.deepActiveElement(doc);
+    }
+    const focused = S.fileInputFor(el);
+    if (focused) return focused;
+    const all = allFileInputs(document);
+    return all.length === 1 ? all[0] : null;
+  }
+  // The person picks or drops files in OrgSeal's own frame (the page sees
+  // neither), they are sealed, and only the sealed files go to the page's
+  // field. It works where files handed to the page are refused (a
+  // quarantined frame): the plaintext never passed through the page.
+  S.attach = async () => {
+    const answer = S.answer;
+    if (answer?.mode !== 'seal') {
+      S.notice(`OrgSeal cannot attach a sealed file here: ${answer?.reason ?? 'this page is not a site your organisation protects'}`);
+      return;
+    }
+    const input = attachTarget();
+    if (!input) {
+      S.notice('OrgSeal did not attach anything: put the cursor in the page\'s file field first (press Tab until it is selected), then choose "Attach a sealed file" again');
+      return;
+    }
+    const files = await S.pickInFrame(answer, `It goes to the file field ${input.name || input.id ? `"${input.name || input.id}"` : 'you selected'}, sealed.`);
+    if (!files.length) return;
+    S.work(
+      files.map((f) => f.name),
+      () => S.sealAll(files, answer).then((sealed) => S.giveInput(input, input.multiple || input.webkitdirectory ? sealed : sealed.slice(0, 1))),
+    );
+  };
+
   S.onChooserClick = onChooserClick;
   S.onPageChooser = onPageChooser;
   S.watchAllRoots = watchAllRoots;

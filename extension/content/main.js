@@ -217,7 +217,9 @@
   S.refreshConfig();
   try {
     S.api.runtime.onMessage.addListener((msg, sender) => {
-      if (sender.id === S.api.runtime.id && msg?.type === 'policy-changed') S.refreshConfig();
+      if (sender.id !== S.api.runtime.id) return;
+      if (msg?.type === 'policy-changed') S.refreshConfig();
+      if (msg?.type === 'attach' && window === window.top) S.attach().catch((e) => S.notice(`OrgSeal could not attach the file: ${e?.message ?? e}`));
     });
   } catch {
     // Extension context already gone: the 'blocked' answer stands.

@@ -24,6 +24,7 @@
 // | `open-url`       | background                   | offscreen  |
 // | `revoke`         | background                   | offscreen  |
 // | `policy-changed` | background                   | content    |
+// | `attach`         | popup → background → content (top frame of the tab) | background, content |
 
 const api = globalThis.browser ?? globalThis.chrome;
 
@@ -35,6 +36,7 @@ export const MSG = Object.freeze({
   refused: 'refused',
   sealed: 'sealed',
   quarantine: 'quarantine',
+  attach: 'attach',
   sealerClaim: 'sealer-claim',
   sealBegin: 'seal-begin',
   openBegin: 'open-begin',

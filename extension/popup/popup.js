@@ -33,6 +33,9 @@ async function render() {
       : { seal: 'This page is protected: files you pick, drop or paste here are sealed.', blocked: 'This page is protected, but OrgSeal blocks files here (see below).' }[tab.mode] ??
         'This page is not a site your organisation protects.';
     document.getElementById('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`, { className: 'refused' })));
+    const attach = document.getElementById('attach');
+    attach.hidden = !(tab.mode === 'seal' && status.state === 'valid');
+    attach.onclick = () => ask({ type: MSG.attach, tabId: tab.id }).then(() => window.close(), (e) => (document.getElementById('tab').textContent = `OrgSeal could not open its picker on this page: ${e.message}`));
   }
   const state = document.getElementById('state');
   state.className = status.state;
