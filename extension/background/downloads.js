@@ -2,7 +2,7 @@
 // OrgSeal background: which downloads are taken over (Chromium's
 // onDeterminingFilename; Firefox's response headers), to be opened.
 import { api, policy, ready, note, siteOfUrl, canonicalOrigin } from './state.js';
-import { ownDownloads, openDownload, revokeOpened } from './opening.js';
+import { ownDownloads, isOwnBlob, openDownload, revokeOpened } from './opening.js';
 
 // ---- downloads ----
 
@@ -49,6 +49,14 @@ if (api.downloads?.onDeterminingFilename) {
     if (own) {
       suggest({ filename: own, conflictAction: 'uniquify' });
       return false;
+    }
+    if (isOwnBlob(item.url)) {
+      // Ours, from before this service worker started: its name is kept.
+      ownDownloads.find(item.url).then(
+        (name) => suggest(name ? { filename: name, conflictAction: 'uniquify' } : undefined),
+        () => suggest(),
+      );
+      return true;
     }
     if (item.url.startsWith('blob:') || item.url.startsWith('data:')) {
       suggest();
@@ -168,7 +176,8 @@ if (api.downloads?.onChanged) {
   api.downloads.onChanged.addListener((delta) => {
     if (delta.state?.current !== 'complete' && delta.state?.current !== 'interrupted') return;
     api.downloads.search({ id: delta.id }).then(([item]) => {
-      if (item && ownDownloads.has(item.url)) {
+      // Any of our Blob URLs, whether or not this service worker made it.
+      if (item && isOwnBlob(item.url)) {
         ownDownloads.delete(item.url);
         revokeOpened(item.url);
       }

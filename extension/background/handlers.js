@@ -88,6 +88,20 @@ export const handlers = {
     await record('quarantined', sender.url, reason);
   },
 
+  // Content script: a person's drag out of a page started ({active: true}) or
+  // ended (false); without `active`, whether one is in flight, anywhere in
+  // the browser (one drag at a time). A drop while one is must not be sealed:
+  // its files may be the page's own (a file-system file the page put in the
+  // drag). One left by a missed dragend lapses after two minutes.
+  async [MSG.pageDrag](msg, sender) {
+    if (!fromContentScript(sender)) throw new Error('page-drag is for content scripts');
+    const KEY = 'pageDrag';
+    if (msg.active === true) return api.storage.session.set({ [KEY]: Date.now() });
+    if (msg.active === false) return api.storage.session.remove(KEY);
+    const since = (await api.storage.session.get(KEY))[KEY];
+    return typeof since === 'number' && Date.now() - since < 120000;
+  },
+
   // Content script: files it handed to the page sealed, for the popup.
   async [MSG.sealed](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('sealed is for content scripts');

@@ -8,7 +8,28 @@ import { MSG, CodedError, ask } from '../lib/messages.js';
 import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, note, record } from './state.js';
 import { badge, badgeModes } from './badge.js';
 
-export const ownDownloads = new Map(); // blob URL → file name we save it under
+// Blob URL → the file name it is saved under: in memory, and in session
+// storage, so that a service worker stopped between download() and its end
+// still names and then revokes it (opened plaintext must not outlive its
+// download).
+const OWN_KEY = (url) => `own:${url}`;
+export const ownDownloads = {
+  map: new Map(),
+  get: (url) => ownDownloads.map.get(url),
+  async find(url) {
+    return ownDownloads.map.get(url) ?? (await api.storage.session.get(OWN_KEY(url)))[OWN_KEY(url)];
+  },
+  set(url, name) {
+    ownDownloads.map.set(url, name);
+    return api.storage.session.set({ [OWN_KEY(url)]: name });
+  },
+  delete(url) {
+    ownDownloads.map.delete(url);
+    api.storage.session.remove(OWN_KEY(url)).catch(() => {});
+  },
+};
+/** Whether `url` is a Blob URL this extension made (an opened download). */
+export const isOwnBlob = (url) => url.startsWith(`blob:${new URL(api.runtime.getURL('')).origin}/`);
 // How far a download has opened, as a percentage on the badge of the tab it
 // came from.
 export function showOpenProgress(url, done, total) {
@@ -123,7 +144,7 @@ async function openAndSave(url, browserName) {
   const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
   console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
   try {
-    ownDownloads.set(opened.blobUrl, name);
+    await ownDownloads.set(opened.blobUrl, name);
     // Chromium names it in onDeterminingFilename (a name given here would
     // pass through there too); Firefox takes the name here.
     await api.downloads.download({ url: opened.blobUrl, conflictAction: 'uniquify', ...(FIREFOX ? { filename: name, saveAs: false } : {}) });

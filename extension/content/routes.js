@@ -114,6 +114,12 @@
     S.work(
       files.map((f) => f.name),
       async () => {
+        // A drag that started in a page (another frame or window of the
+        // site too, which this frame's own flag cannot see) carries the
+        // page's bytes: never sealed, never passed on.
+        if (await S.ask({ type: 'page-drag' })) {
+          throw new Error('they were dragged from a web page, not from your computer; drop files from your computer');
+        }
         const all = [];
         for (const [i, entry] of entries.entries()) {
           if (entry?.isDirectory) await readEntry(entry, all);
@@ -177,8 +183,18 @@
     paste: onPaste,
     submit: onSubmit,
     click: onClick,
-    dragstart: (e) => (dragFromPage = e.isTrusted || dragFromPage),
-    dragend: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
+    // A person's drag out of a page: this frame remembers it, and so does the
+    // background, for drops in other frames and windows.
+    dragstart: (e) => {
+      if (!e.isTrusted) return;
+      dragFromPage = true;
+      S.ask({ type: 'page-drag', active: true }).catch(() => {});
+    },
+    dragend: (e) => {
+      if (!e.isTrusted) return;
+      dragFromPage = false;
+      S.ask({ type: 'page-drag', active: false }).catch(() => {});
+    },
     pointerdown: (e) => (dragFromPage = e.isTrusted ? false : dragFromPage),
   };
 })();

@@ -17,6 +17,7 @@
 // | `refused`        | content script               | background |
 // | `sealed`         | content script               | background |
 // | `quarantine`     | content script               | background |
+// | `page-drag`      | content script               | background |
 // | `sealer-claim`   | sealer frame (token's tab)   | background |
 // | `seal-begin`     | sealer frame (claimed token) | background |
 // | `open-begin`     | offscreen document           | background |
@@ -37,6 +38,7 @@ export const MSG = Object.freeze({
   sealed: 'sealed',
   quarantine: 'quarantine',
   attach: 'attach',
+  pageDrag: 'page-drag',
   sealerClaim: 'sealer-claim',
   sealBegin: 'seal-begin',
   openBegin: 'open-begin',

@@ -128,7 +128,7 @@ for (const [path, label] of [
 
 test('C1: the top document opened through a frame\'s realm and listened on before it is written: only sealed files, badge ON', async () => {
   const page = browser.page;
-  await page.goto(`${site.origin}/atk/reopen-top`);
+  await page.goto(`${site.origin}/lab/atk/reopen-top`);
   await page.waitForFunction(() => window.__ready === true);
   await useDocument(page, page);
   await assertOutcome(page, { sealed: 3, label: 'reopened top' });
@@ -136,7 +136,7 @@ test('C1: the top document opened through a frame\'s realm and listened on befor
 
 test('C2: a popup the page opens and listens on at once: only sealed files, badge ON', async () => {
   const page = browser.page;
-  await page.goto(`${site.origin}/atk/prelisten-popup`);
+  await page.goto(`${site.origin}/lab/atk/prelisten-popup`);
   const [popup] = await Promise.all([browser.context.waitForEvent('page'), page.click('#pop')]);
   await popup.waitForSelector('#i');
   await pick(popup, () => popup.click('#i'), picked);
@@ -160,7 +160,7 @@ for (const [path, buttons, label] of [
 
 test('H5: a label in a closed shadow root that opens a hidden file input: only the sealed file, badge ON', async () => {
   const page = browser.page;
-  await page.goto(`${site.origin}/atk/closed-label`);
+  await page.goto(`${site.origin}/lab/atk/closed-label`);
   const box = await page.locator('#host').boundingBox();
   await pick(page, () => page.mouse.click(box.x + 20, box.y + box.height / 2), picked);
   await assertOutcome(page, { sealed: 1, label: 'closed label' });

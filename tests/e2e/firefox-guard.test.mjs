@@ -16,7 +16,7 @@ import { launchFirefox, labSite, openSite } from './firefox.mjs';
 let vendor, lab, widget;
 const dirs = [];
 
-const guarded = (widgetOrigin) => `<!doctype html><meta charset="utf-8"><script>${LAB_JS}
+const guarded = () => `<!doctype html><meta charset="utf-8"><script>${LAB_JS}
   const csrf = async () => (await (await fetch('/')).text()).match(/name="csrf-token" content="([^"]+)"/)[1];
   // fetch with the file as the whole body
   window.upRaw = async (file) => fetch('/api/files', { method: 'POST', body: file, headers: { 'X-CSRF-Token': await csrf() } })
@@ -32,17 +32,19 @@ const guarded = (widgetOrigin) => `<!doctype html><meta charset="utf-8"><script>
     xhr.onloadend = () => window.__uploads.push(xhr.status === 0 ? 'xhr blocked' : xhr.status);
     xhr.send(file);
   });
-  </script><input type="file" id="f" onchange="for (const f of this.files) { look(f, 'own input'); upRaw(f); }">
-  <button id="open" onclick="window.open('${widgetOrigin}/lab/widget')">Add from the other site</button>`;
+  </script><input type="file" id="f" onchange="for (const f of this.files) { look(f, 'own input'); upRaw(f); }">`;
 
 before(async () => {
   vendor = await startVendor();
-  // Another site (not in the policy) whose page hands a picked file to its opener.
-  widget = await labSite(vendor.origin, {
-    '/lab/widget': `<!doctype html><meta charset="utf-8"><input type="file" id="w" onchange="opener.postMessage({ file: this.files[0] }, '*')">`,
-  });
   lab = await labSite(vendor.origin, {});
-  lab.pages['/lab/guarded'] = guarded(widget.origin);
+  lab.pages['/lab/guarded'] = guarded();
+  // Another site (not in the policy) whose page opens the protected page and
+  // hands it a picked file. (A window the protected page opened would be
+  // protected itself.)
+  widget = await labSite(vendor.origin, {
+    '/lab/widget': `<!doctype html><meta charset="utf-8"><input type="file" id="w" onchange="window.__site.postMessage({ file: this.files[0] }, '*')">
+      <button id="open" onclick="window.__site = window.open('${lab.origin}/lab/guarded')">Open the site</button>`,
+  });
 });
 
 after(async () => {
@@ -52,28 +54,33 @@ after(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-// The person picks a file in the other site's window, which hands it to the
-// protected page; resolves to what the page's uploads got back.
+// The other site's window opens the protected page; the person picks a file
+// in the other site's window, which hands it to the protected page; resolves
+// to what the page's uploads got back.
 async function slipPast(browser, stem) {
   const page = browser.page;
   const driver = browser.driver;
-  await page.goto(`${lab.origin}/lab/guarded`);
+  await page.goto(`${widget.origin}/lab/widget`);
   const main = await driver.getWindowHandle();
   const before = new Set(await driver.getAllWindowHandles());
   await page.click('#open');
   await driver.wait(async () => (await driver.getAllWindowHandles()).length > before.size, 10000);
-  const handle = (await driver.getAllWindowHandles()).find((h) => !before.has(h));
-  await driver.switchTo().window(handle);
+  const site = (await driver.getAllWindowHandles()).find((h) => !before.has(h));
+  await driver.switchTo().window(site);
+  await page.waitForFunction(() => typeof window.upRaw === 'function');
+  await driver.switchTo().window(main);
   const file = await sampleFile(40000, dirs, stem);
   await page.setInputFiles('#w', file.path);
-  await driver.close();
-  await driver.switchTo().window(main);
+  await driver.switchTo().window(site);
   await page.waitForFunction(() => window.__uploads.length >= 2, null, { timeout: 20000 });
   const records = await seen(page, 1);
   // The widget is not a protected site, so the page did get the plaintext
   // (the limit README states); the site must not.
   assert.notEqual(records[0].head.slice(0, 7), MAGIC, 'test setup: the file should have slipped past sealing');
-  return page.evaluate(() => window.__uploads);
+  const uploads = await page.evaluate(() => window.__uploads);
+  await driver.close();
+  await driver.switchTo().window(main);
+  return uploads;
 }
 
 test('Firefox: with failClosed the guard is on without force-install; a sealed upload passes it', async () => {
