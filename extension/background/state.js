@@ -112,10 +112,11 @@ export function canonicalOrigin(url) {
 // blob: of an opaque origin) belongs to the origin that made it; any frame
 // in a tab whose top document is a protected site is protected too, and so
 // is a tab that a protected tab opened (a picker window on another origin
-// that posts the file back). A host is matched without a trailing dot
-// ("files.example.com." is the same server, name and certificate, and is
-// sealed like it). Resolves to {site, twin}: `twin` when the address is the
-// http:// address of an https:// site, where files are refused.
+// that posts the file back). Resolves to {site, twin}: `twin` when the
+// address is another spelling of a protected site's (a trailing-dot host,
+// "files.example.com.": the same server, name and certificate; or the
+// http:// address of an https:// site), where files are refused and the
+// person is told which address to use.
 export function siteOfSender(sender) {
   const candidates = [];
   const add = (u) => {
@@ -134,7 +135,7 @@ export function siteOfSender(sender) {
   if (sender.tab?.url) add(sender.tab.url);
   for (const url of candidates) {
     const site = siteOfUrl(url);
-    if (site) return { site, twin: false };
+    if (site) return { site, twin: !url.startsWith('blob:') && new URL(url).origin !== site.origin };
   }
   for (const url of candidates) {
     const site = httpTwin(url);
@@ -188,6 +189,8 @@ api.webNavigation?.onCreatedNavigationTarget.addListener(async ({ sourceTabId, t
 api.tabs?.onRemoved.addListener((tabId) => {
   if (openedBy.delete(tabId)) saveOpened();
 });
+/** The site a protected tab opened this tab for, if it did. */
+export const openedSite = (tabId) => openedBy.get(tabId);
 
 export function modeFor(sender) {
   const found = siteOfSender(sender);

@@ -179,6 +179,9 @@
       window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: el }));
       // The hook's word when a page opens this document from another realm.
       document.fonts?.addEventListener('orgseal-reopened', route((s) => s.reopened(document)));
+      // The page hook may start after this script: it says so, and gets the
+      // anchor then (once; both start before any script of the page).
+      window.addEventListener('orgseal-hook', () => window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: el })), { once: true, capture: true });
       new MutationObserver(route((s, records) => s.mutated(records))).observe(document, { childList: true, subtree: true });
       // A prerendered page shown: its policy and badge as they are now.
       document.addEventListener('prerenderingchange', route((s) => s.refreshConfig()));
@@ -210,7 +213,10 @@
   // that armed this window before the page could reach it.
   const armed = listening();
   const early = !armed && reachableBeforeUs();
-  const injectedLate = !armed && document.readyState !== 'loading' && location.href !== 'about:blank';
+  // Injected by the background as the frame committed (a frame of another
+  // origin in a protected tab, a tab a protected tab opened), or after the
+  // page had loaded: the page's scripts may have listened first.
+  const injectedLate = !armed && ((G.__orgsealLate === true && location.href !== 'about:blank') || (document.readyState !== 'loading' && location.href !== 'about:blank'));
   if (!armed) installOn(window);
   anchor();
   armFrames();

@@ -60,7 +60,8 @@
   const armed = weak(); // windows already handed to the content script
 
   // The content script's detached element, handed over once, before any page
-  // script can run (the content script runs right after this hook).
+  // script can run: the hook and the content script start at document_start,
+  // in either order, so each side says so and the content script answers.
   let anchor = null;
   apply(P.listen, window, [
     'orgseal-anchor',
@@ -72,6 +73,7 @@
     },
     { once: true, capture: true },
   ]);
+  apply(P.dispatch, window, [new P.Event('orgseal-hook')]);
   // Tells the content script; false when it took the matter over. An input
   // inside a shadow root reaches it as its shadow host (the browser
   // retargets relatedTarget), so the input carries a mark while it is told.

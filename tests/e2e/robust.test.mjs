@@ -31,7 +31,7 @@ async function badgeFor(browser, url) {
   }, url);
 }
 
-test('a tab opened before the policy arrives is protected once it does; the badge follows', async () => {
+test('a tab opened before the policy arrives is quarantined once it does (OrgSeal was not there first), and protected after a reload; the badge follows', async () => {
   const site = await startVendor();
   const browser = await launch(); // no policy yet
   try {
@@ -44,9 +44,21 @@ test('a tab opened before the policy arrives is protected once it does; the badg
     // IT pushes the policy while the page stays open.
     await browser.setPolicy(validPolicy([site.origin]));
     await browser.popupText({ until: /Policy active/ });
-    const deadline = Date.now() + 10000;
-    while ((await badgeFor(browser, `${site.origin}/lab/page`)) !== 'ON' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await badgeFor(browser, `${site.origin}/lab/page`), 'ON', 'the badge should say the page is protected');
+    const waitBadge = async (want) => {
+      const deadline = Date.now() + 10000;
+      while ((await badgeFor(browser, `${site.origin}/lab/page`)) !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      return badgeFor(browser, `${site.origin}/lab/page`);
+    };
+    // The page loaded before OrgSeal ran there: its scripts may have listened
+    // first, so files are refused there until it is reloaded.
+    assert.equal(await waitBadge('!'), '!', 'the badge should say OrgSeal cannot protect the page as it is');
+    const early = await sampleFile(20000, dirs, 'early');
+    await page.setInputFiles('#f', early.path);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!(await page.evaluate(() => window.__seen)).some((r) => r.name === early.name), 'nothing may reach the page before the reload');
+    await browser.popupText({ until: /quarantined[^]*reload the page/ });
+    await page.reload();
+    assert.equal(await waitBadge('ON'), 'ON', 'the badge should say the page is protected');
     const file = await sampleFile(20000, dirs);
     await page.setInputFiles('#f', file.path);
     const records = await seen(page, 1);
