@@ -3,7 +3,7 @@
 // sent it (by the browser-supplied sender, never by what the message says).
 import { toBase64 } from '../lib/bytes.js';
 import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
-import { api, FIREFOX, OFFSCREEN_PATH, RECENT_KEY, policy, status, ready, record, siteOf, modeFor } from './state.js';
+import { api, FIREFOX, OFFSCREEN_PATH, RECENT_KEY, policy, status, ready, record, siteOf, modeFor, openedSettled } from './state.js';
 import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
 import { badge, badgeModes, topDocument, quarantine, quarantinedIn } from './badge.js';
 import { guardRunning } from './guard.js';
@@ -51,6 +51,7 @@ export const handlers = {
   async [MSG.siteConfig](_msg, sender) {
     if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');
     await ready.catch(() => {});
+    await openedSettled(sender.tab.id);
     const { mode, reason, sealerUrl } = modeFor(sender);
     if (sender.frameId === 0) {
       topDocument(sender.tab.id, sender.documentId);

@@ -11,7 +11,7 @@
 // the frame commits: too late to be sure it runs first, so the content
 // script there starts quarantined (files refused, badge "!"; "Attach a
 // sealed file" still works).
-import { api, FIREFOX, status, ready, siteOfUrl, openedSite } from './state.js';
+import { api, FIREFOX, status, ready, siteOfUrl, openedSite, openedSettled } from './state.js';
 import { topDocument, quarantine } from './badge.js';
 
 const LATE = 'OrgSeal goes into this part of the page only as it loads (another origin than the protected site\'s, or another spelling of its address), so the page may read files first; files are refused here: use "Attach a sealed file", or open the protected site\'s own address';
@@ -90,6 +90,7 @@ api.webNavigation?.onCommitted.addListener(async ({ tabId, frameId, url, documen
   if ((await registeredPatterns()).has(patternOf(new URL(url).origin))) return;
   // At an address of a protected site; in a tab a protected tab opened; a
   // frame inside a tab whose top document is protected.
+  await openedSettled(tabId);
   let inProtectedTab = atSite(url) || openedSite(tabId) !== undefined;
   if (!inProtectedTab && frameId !== 0) {
     const tab = await api.tabs.get(tabId).catch(() => null);

@@ -178,14 +178,23 @@ const openedLoaded = api.storage.session.get(OPENED_KEY).then(
 );
 // A tab the page opened (window.open, a link with a target), whether or not
 // the page keeps a handle on it: not a tab the person opened themselves.
-api.webNavigation?.onCreatedNavigationTarget.addListener(async ({ sourceTabId, tabId }) => {
-  await ready.catch(() => {});
-  const opener = await api.tabs.get(sourceTabId).catch(() => null);
-  const origin = openedBy.get(sourceTabId) ?? siteOfUrl(opener?.url ?? '')?.origin;
-  if (!origin) return;
-  openedBy.set(tabId, origin);
-  saveOpened();
+// (Its first document commits, and asks for its mode, before this is known:
+// they wait for it, through `openedSettled`.)
+const openedPending = new Map(); // tabId → the decision being made
+api.webNavigation?.onCreatedNavigationTarget.addListener(({ sourceTabId, tabId }) => {
+  const decided = (async () => {
+    await ready.catch(() => {});
+    const opener = await api.tabs.get(sourceTabId).catch(() => null);
+    const origin = openedBy.get(sourceTabId) ?? siteOfUrl(opener?.url ?? '')?.origin;
+    if (!origin) return;
+    openedBy.set(tabId, origin);
+    saveOpened();
+  })();
+  openedPending.set(tabId, decided);
+  decided.finally(() => openedPending.get(tabId) === decided && openedPending.delete(tabId));
 });
+/** Resolves once whether a protected tab opened `tabId` is known. */
+export const openedSettled = (tabId) => openedPending.get(tabId)?.catch(() => {}) ?? Promise.resolve();
 api.tabs?.onRemoved.addListener((tabId) => {
   if (openedBy.delete(tabId)) saveOpened();
 });

@@ -60,6 +60,8 @@
     );
     return configReady;
   };
+  // The background's latest answer for this frame (see S.answer).
+  S.answered = () => configReady;
   S.currentConfig = async () => {
     if (!S.alive() && S.config.mode !== 'off') return { mode: 'blocked', reason: RELOAD };
     return S.config.mode === 'unknown' ? configReady : S.config;

@@ -154,6 +154,34 @@
     );
   };
 
+  // ---- a quarantined document: its file fields are kept disabled ----
+  // The page may have listened before OrgSeal there (a click stopper ahead
+  // of OrgSeal's chooser, a change reader): a disabled file input opens no
+  // chooser and gets no click at all (measured in Chromium), so a person's
+  // click there hands the page nothing. Every file input, in shadow roots
+  // too, is disabled at once and again after any change the page makes (the
+  // observer runs before the next event task). "Attach a sealed file" still
+  // fills them.
+  let locking = null;
+  const watched = new WeakSet();
+  const WATCH = { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled', 'type'] };
+  function lockNow() {
+    for (const input of allFileInputs(document)) {
+      if (!input.disabled) input.disabled = true;
+      const root = input.getRootNode();
+      if (S.isShadowRoot(root) && !watched.has(root)) {
+        watched.add(root);
+        locking.observe(root, WATCH);
+      }
+    }
+  }
+  S.lockFileInputs = () => {
+    if (locking) return;
+    locking = new MutationObserver(() => lockNow());
+    locking.observe(document, WATCH);
+    lockNow();
+  };
+
   S.onChooserClick = onChooserClick;
   S.onPageChooser = onPageChooser;
   S.watchAllRoots = watchAllRoots;

@@ -142,6 +142,9 @@
     S.quarantined = reason;
     if (S.config.mode !== 'off') S.config = { mode: 'blocked', reason };
     S.ask({ type: 'quarantine', reason }).catch(() => {});
+    // Known to be a protected page (the background answers): its file
+    // fields stay disabled from now on.
+    S.answered()?.then(() => S.answer?.mode && S.answer.mode !== 'off' && S.lockFileInputs(), () => {});
   };
   S.refuseHere = () => {
     if (S.config.mode !== 'blocked') return false;
