@@ -25,12 +25,12 @@ export function badge(tabId, mode) {
   api.action.setTitle({ tabId, title }).catch(() => {});
 }
 
-// A new top document (not one back from the back/forward cache: Chromium
-// names documents) starts with no quarantined frame.
-export function topDocument(tabId, documentId) {
-  const q = quarantines.get(tabId);
-  if (q && documentId !== undefined && q.top === documentId) return;
-  quarantines.set(tabId, { top: documentId, frames: new Map() });
+// A tab's top document changed (webNavigation's commit of frame 0, before
+// the new document's scripts can speak): its quarantined frames go. A
+// document back from the back/forward cache says again that it is
+// quarantined (content/base.js sends it with each site-config).
+export function newTopDocument(tabId) {
+  quarantines.set(tabId, { top: undefined, frames: new Map() });
 }
 
 export function quarantine(tabId, frameKey, url, reason) {

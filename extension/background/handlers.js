@@ -5,7 +5,7 @@ import { toBase64 } from '../lib/bytes.js';
 import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
 import { api, FIREFOX, OFFSCREEN_PATH, RECENT_KEY, policy, status, ready, record, siteOf, modeFor, openedSettled } from './state.js';
 import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
-import { badge, badgeModes, topDocument, quarantine, quarantinedIn } from './badge.js';
+import { badge, badgeModes, quarantine, quarantinedIn } from './badge.js';
 import { guardRunning } from './guard.js';
 import { beginOpen, showOpenProgress } from './opening.js';
 
@@ -48,15 +48,17 @@ export const handlers = {
   },
 
   // Content script: what to do in this frame.
-  async [MSG.siteConfig](_msg, sender) {
+  async [MSG.siteConfig](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');
     await ready.catch(() => {});
     await openedSettled(sender.tab.id);
     const { mode, reason, sealerUrl } = modeFor(sender);
-    if (sender.frameId === 0) {
-      topDocument(sender.tab.id, sender.documentId);
-      badge(sender.tab.id, mode);
+    // A document that quarantined itself says so each time it asks (after a
+    // back/forward-cache restore too).
+    if (typeof msg.quarantined === 'string' && mode !== 'off') {
+      quarantine(sender.tab.id, `${sender.frameId}:${sender.documentId ?? sender.url}`, sender.url, msg.quarantined.slice(0, 500));
     }
+    if (sender.frameId === 0) badge(sender.tab.id, mode);
     return { mode, reason, sealerUrl };
   },
 

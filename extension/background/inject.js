@@ -12,7 +12,7 @@
 // script there starts quarantined (files refused, badge "!"; "Attach a
 // sealed file" still works).
 import { api, FIREFOX, status, ready, siteOfUrl, openedSite, openedSettled } from './state.js';
-import { topDocument, quarantine } from './badge.js';
+import { newTopDocument, quarantine } from './badge.js';
 
 const LATE = 'OrgSeal goes into this part of the page only as it loads (another origin than the protected site\'s, or another spelling of its address), so the page may read files first; files are refused here: use "Attach a sealed file", or open the protected site\'s own address';
 
@@ -84,6 +84,7 @@ export async function injectLate(tabId, frameIds) {
 // site, where the registered scripts do not run: injected, late.
 const atSite = (url) => Boolean(siteOfUrl(url) ?? siteOfUrl(url.replace(/^http:/, 'https:')));
 api.webNavigation?.onCommitted.addListener(async ({ tabId, frameId, url, documentId }) => {
+  if (tabId >= 0 && frameId === 0) newTopDocument(tabId); // before any await: the new document's own word comes after
   if (tabId < 0 || !/^https?:/.test(url)) return;
   await ready.catch(() => {}); // this event may be what woke the service worker
   // Registered there (if the registration failed, the scripts go in late).
@@ -98,7 +99,6 @@ api.webNavigation?.onCommitted.addListener(async ({ tabId, frameId, url, documen
   }
   if (!inProtectedTab) return;
   // Until the scripts are in, and after: the sign says "!" at once.
-  if (frameId === 0) topDocument(tabId, documentId);
   quarantine(tabId, `${frameId}:${documentId ?? url}`, url, LATE);
   injectLate(tabId, [frameId]).catch((e) => console.warn(`OrgSeal could not go into ${url}: ${e?.message ?? e}`));
 });

@@ -45,7 +45,7 @@
   // before OrgSeal listened (main.js): files are refused here.
   S.quarantined = null;
   S.refreshConfig = () => {
-    configReady = S.ask({ type: 'site-config' }).then(
+    configReady = S.ask({ type: 'site-config', quarantined: S.quarantined ?? undefined }).then(
       (c) => {
         S.answer = c; // the background's word, before any quarantine here
         S.config = S.quarantined && c.mode !== 'off' ? { mode: 'blocked', reason: S.quarantined } : c;

@@ -56,7 +56,7 @@
     // Back from the back/forward cache: the policy may have changed meanwhile,
     // and the badge was reset when the tab moved on.
     pageshow: (e) => {
-      if (e.persisted) S.refreshConfig();
+      if (e.isTrusted && e.persisted) S.refreshConfig();
     },
   };
   // An event reaches each place once, but an instance may find two of its
@@ -151,6 +151,7 @@
     S.notice(`OrgSeal did not open the file chooser: ${S.config.reason ?? 'files are blocked on this page'}`);
     return true;
   };
+  const REACHED = 'this page ran its own code while adding a frame, before OrgSeal could listen there, so the page may read files first; reload the page, or use "Attach a sealed file" in the OrgSeal menu';
   const AHEAD = 'this part of the page could be reached by the page before OrgSeal ran in it, so the page may read files first; reload the page, or use "Attach a sealed file" in the OrgSeal menu';
   // A document in a window of its parent's (or opener's) origin, which the
   // page could reach before this script ran, must have been armed. (Not an
@@ -174,20 +175,32 @@
   function anchor() {
     if (!G.__orgsealAnchor) {
       const el = (G.__orgsealAnchor = document.createElement('orgseal-anchor'));
-      const route = (fn) => (e) => fn(G.__orgseal, e);
-      el.addEventListener('orgseal-file-click', route((s, e) => s.onPageChooser(e)));
-      el.addEventListener('orgseal-show-picker', route((s, e) => s.onPageChooser(e)));
-      el.addEventListener('orgseal-arm', route((s, e) => s.armWindow(e.relatedTarget)));
-      el.addEventListener('orgseal-reopened', route((s, e) => s.reopened(e.relatedTarget)));
-      window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: el }));
+      // Capture listeners, registered first, that end the event: a page that
+      // got hold of the anchor can neither run before them nor see them.
+      const route = (fn) => (e) => {
+        e.stopImmediatePropagation?.();
+        fn(G.__orgseal, e);
+      };
+      const on = (type, fn) => el.addEventListener(type, route(fn), true);
+      on('orgseal-file-click', (s, e) => s.onPageChooser(e));
+      on('orgseal-show-picker', (s, e) => s.onPageChooser(e));
+      on('orgseal-arm', (s, e) => s.armWindow(e.relatedTarget));
+      on('orgseal-reopened', (s, e) => s.reopened(e.relatedTarget));
+      on('orgseal-reached-first', (s) => s.quarantine(REACHED));
+      // Handed to the page hook through this document's FontFaceSet (see
+      // there); the hook may start after this script: it says so, once.
+      const fonts = document.fonts;
+      const handOver = () => fonts?.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: el }));
+      fonts?.addEventListener('orgseal-hook', handOver, { once: true });
+      handOver();
       // The hook's word when a page opens this document from another realm.
-      document.fonts?.addEventListener('orgseal-reopened', route((s) => s.reopened(document)));
-      // The page hook may start after this script: it says so, and gets the
-      // anchor then (once; both start before any script of the page).
-      window.addEventListener('orgseal-hook', () => window.dispatchEvent(new MouseEvent('orgseal-anchor', { relatedTarget: el })), { once: true, capture: true });
-      new MutationObserver(route((s, records) => s.mutated(records))).observe(document, { childList: true, subtree: true });
+      fonts?.addEventListener('orgseal-reopened', (e) => {
+        e.stopImmediatePropagation();
+        G.__orgseal?.reopened(document);
+      });
+      new MutationObserver((records) => G.__orgseal?.mutated(records)).observe(document, { childList: true, subtree: true });
       // A prerendered page shown: its policy and badge as they are now.
-      document.addEventListener('prerenderingchange', route((s) => s.refreshConfig()));
+      document.addEventListener('prerenderingchange', (e) => e.isTrusted && G.__orgseal?.refreshConfig());
     }
     return G.__orgsealAnchor;
   }

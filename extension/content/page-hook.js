@@ -59,28 +59,33 @@
   const ours = weak(); // the wrappers this hook put in place, in any realm
   const armed = weak(); // windows already handed to the content script
 
-  // The content script's detached element, handed over once, before any page
-  // script can run: the hook and the content script start at document_start,
-  // in either order, so each side says so and the content script answers.
+  // The content script's detached element, handed over once, through this
+  // document's FontFaceSet: a new document has a new one, on which the page
+  // cannot have listened before its first script. The hook and the content
+  // script start at document_start in either order, so each side says so.
   let anchor = null;
-  apply(P.listen, window, [
-    'orgseal-anchor',
-    (event) => {
-      anchor ??= apply(P.related, event, []);
-      // The content script's word that a window needs this hook (a frame the
-      // parser made, seen by its mutation observer before the next script).
-      if (anchor) apply(P.listen, anchor, ['orgseal-install', (e) => arm(apply(P.related, e, []))]);
-    },
-    { once: true, capture: true },
-  ]);
-  apply(P.dispatch, window, [new P.Event('orgseal-hook')]);
-  // Tells the content script; false when it took the matter over. An input
+  const fonts = apply(P.fonts, document, []);
+  const take = (event) => {
+    if (anchor) return;
+    anchor = apply(P.related, event, []);
+    // The content script's word that a window needs this hook (a frame the
+    // parser made, seen by its mutation observer before the next script).
+    if (anchor) apply(P.listen, anchor, ['orgseal-install', (e) => arm(apply(P.related, e, [])), true]);
+  };
+  if (fonts) {
+    apply(P.listen, fonts, ['orgseal-anchor', take, { once: true }]);
+    apply(P.dispatch, fonts, [new P.Event('orgseal-hook')]);
+  }
+  // Tells the content script; false when it took the matter over (then the
+  // page's own call does not go on). An input
   // inside a shadow root reaches it as its shadow host (the browser
   // retargets relatedTarget), so the input carries a mark while it is told.
   const MARK = 'data-orgseal-picking';
   function tell(type, target) {
-    if (!anchor) return true;
-    const marked = type !== 'orgseal-arm' && type !== 'orgseal-reopened';
+    // No content script to tell (it never started, or the handover was
+    // lost): the page's own chooser does not open either.
+    if (!anchor) return false;
+    const marked = type === 'orgseal-file-click' || type === 'orgseal-show-picker';
     if (marked) apply(P.setAttribute, target, [MARK, '']);
     try {
       return apply(P.dispatch, anchor, [new P.MouseEvent(type, { cancelable: true, relatedTarget: target })]);
@@ -133,23 +138,67 @@
   // this hook goes into its realm. A window of another origin is left alone
   // (the page cannot listen on it).
   function arm(win) {
-    if (!win || armed.has(win)) return;
+    if (!win || armed.has(win)) return false;
     try {
       void win.document; // throws for another origin
     } catch {
-      return;
+      return false;
     }
     armed.add(win);
     try {
-      install(win);
+      return install(win);
     } finally {
       tell('orgseal-arm', win);
     }
   }
-  const armFrames = (win) => {
+  // Arms the frames of `win` that are new. A frame whose realm no hook had
+  // reached yet (its src still loading: Chromium runs no content script in
+  // that first about:blank) is the one the page could reach first. Page
+  // code can run inside an
+  // insertion, before it returns and so before this: a custom element's
+  // connectedCallback, an inserted script, an about:blank frame's load
+  // handler, a written script. When a frame appeared in a call that could run
+  // such code (`could()`), the page may have reached that frame's window
+  // first: the content script is told, and quarantines this document.
+  const armFrames = (win, could = () => false) => {
     const n = P.frameCount ? apply(P.frameCount, win, []) : 0;
-    for (let i = 0; i < n; i++) arm(win[i]);
+    let fresh = false;
+    for (let i = 0; i < n; i++) fresh = arm(win[i]) || fresh;
+    if (fresh && could()) tell('orgseal-reached-first', null);
   };
+  const CODE_IN_HTML = /<script|<[a-z][^\s/>]*-|\son[a-z]+\s*=/i;
+  const CODE_NODES = 'script, iframe:not([src]), frame:not([src])';
+  const querySel = Element.prototype.querySelector;
+  const querySelAll = Element.prototype.querySelectorAll;
+  const fragQuerySel = DocumentFragment.prototype.querySelector;
+  const fragQuerySelAll = DocumentFragment.prototype.querySelectorAll;
+  const hasAttr = Element.prototype.hasAttribute;
+  // Whether inserting these (nodes or HTML text) could run the page's code.
+  function couldRunCode(items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item === 'string') {
+        if (CODE_IN_HTML.test(item)) return true;
+        continue;
+      }
+      const name = nameOf(item);
+      if (name !== null) {
+        if (name === 'script' || name.includes('-') || ((name === 'iframe' || name === 'frame') && !apply(hasAttr, item, ['src']))) return true;
+        if (apply(querySel, item, [CODE_NODES])) return true;
+        const all = apply(querySelAll, item, ['*']);
+        for (let j = 0; j < all.length; j++) if (nameOf(all[j]).includes('-')) return true;
+      } else {
+        try {
+          if (apply(fragQuerySel, item, [CODE_NODES])) return true;
+          const all = apply(fragQuerySelAll, item, ['*']);
+          for (let j = 0; j < all.length; j++) if (nameOf(all[j]).includes('-')) return true;
+        } catch {
+          // a text node: no code
+        }
+      }
+    }
+    return false;
+  }
 
   // Puts the hook into the realm of `win` (this one, or a child window's,
   // before the page gets a handle on it).
@@ -159,7 +208,7 @@
     // copy as it is made): nothing to do. Nothing else changes prototypes
     // before the page has a handle on the window.
     const click = describe(W.HTMLElement.prototype, 'click')?.value;
-    if (typeof click !== 'function' || !apply(P.fnSource, click, []).includes('[native code]')) return;
+    if (typeof click !== 'function' || !apply(P.fnSource, click, []).includes('[native code]')) return false;
     // 1. click(), showPicker() and dispatched clicks on a file input.
     const takeClick = (el) => {
       const input = fileInputFor(el);
@@ -220,7 +269,8 @@
       ({
         [name]() {
           const result = apply(original, this, arguments);
-          armFrames(win);
+          const args = arguments;
+          armFrames(win, () => couldRunCode(args));
           return result;
         },
       })[name];
@@ -242,7 +292,7 @@
         {
           set value(v) {
             apply(set, this, [v]);
-            armFrames(win);
+            armFrames(win, () => couldRunCode([v]));
           },
         },
         'value',
@@ -275,11 +325,13 @@
           }
           // ...and this realm's, which listens again on a window it armed.
           tell('orgseal-reopened', doc);
-          armFrames(win);
+          const args = arguments;
+          armFrames(win, () => couldRunCode(args));
           return result;
         },
       })[name];
     for (const name of ['open', 'write', 'writeln']) replaceMethod(W.Document.prototype, name, (original) => reopened(original, name));
+    return true;
   }
 
   armed.add(window);

@@ -57,6 +57,16 @@ export const ATTACK_PAGES = {
   '/lab/atk/blank-written': page(`<script>
     const f = document.createElement('iframe'); f.id = 'f'; f.style.cssText = 'width:300px;height:180px'; document.body.append(f);
     const d = f.contentDocument; d.open(); listenAhead(f.contentWindow, 'written blank frame'); d.write(${JSON.stringify(INNER_BODY)}); d.close();</script>`),
+  // Review of our own change: page code that runs inside the insertion of a
+  // frame (a custom element's connectedCallback), before OrgSeal's hook can
+  // arm the frame's window: it takes the untouched realm's click() and
+  // listens on the window. OrgSeal cannot be first there, so it must say so.
+  '/lab/atk/reached-in-insertion': page(`<button id="b">Add a file</button><script>
+    customElements.define('x-grab', class extends HTMLElement { connectedCallback() {
+      window.__nat = window[0].HTMLElement.prototype.click; listenAhead(window[0], 'reached in insertion'); } });
+    const f = document.createElement('iframe'); f.id = 'f'; f.src = '/lab/atk/inner'; f.style.cssText = 'width:300px;height:180px';
+    document.body.append(f, document.createElement('x-grab'));
+    b.onclick = () => { const i = document.createElement('input'); i.type = 'file'; i.onchange = () => keep(i.files, 'native click from the reached realm'); window.__nat.call(i); };</script>`),
   // C3: one line of prototype tampering, then click() on a detached input.
   '/lab/atk/spoof-connected': page(`<button id="b">Add a file</button><script>
     Object.defineProperty(Node.prototype, 'isConnected', { get() { return true; } });

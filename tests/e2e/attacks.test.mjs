@@ -158,6 +158,15 @@ for (const [path, buttons, label] of [
   });
 }
 
+test('page code run inside the insertion of a frame reaches its window first: the page is quarantined (badge "!") before the person acts', async () => {
+  const page = browser.page;
+  await page.goto(`${site.origin}/lab/atk/reached-in-insertion`);
+  const deadline = Date.now() + 10000;
+  while ((await badgeOf(page)) !== '!' && Date.now() < deadline) await sleep(100);
+  assert.equal(await badgeOf(page), '!', 'OrgSeal cannot be first in that frame, so the sign must not say ON');
+  await browser.popupText({ until: /quarantined[^]*ran its own code while adding a frame/ });
+});
+
 test('H5: a label in a closed shadow root that opens a hidden file input: only the sealed file, badge ON', async () => {
   const page = browser.page;
   await page.goto(`${site.origin}/lab/atk/closed-label`);
