@@ -39,14 +39,6 @@ export const handlers = {
     };
   },
 
-  // Popup: "Attach a sealed file to this page": the tab's top frame opens
-  // OrgSeal's own picker.
-  async [MSG.attach](msg, sender) {
-    if (!fromExtensionPage(sender, 'extension/popup/')) throw new Error('attach is for the popup');
-    if (!Number.isSafeInteger(msg.tabId)) throw new Error('attach needs a tab');
-    await api.tabs.sendMessage(msg.tabId, { type: MSG.attach }, { frameId: 0 });
-  },
-
   // Content script: what to do in this frame.
   async [MSG.siteConfig](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('site-config is for content scripts');

@@ -131,27 +131,46 @@
     const all = allFileInputs(document);
     return all.length === 1 ? all[0] : null;
   }
-  // The person picks or drops files in OrgSeal's own frame (the page sees
-  // neither), they are sealed, and only the sealed files go to the page's
-  // field. It works where files handed to the page are refused (a
-  // quarantined frame): the plaintext never passed through the page.
-  S.attach = async () => {
-    const answer = S.answer;
-    if (answer?.mode !== 'seal') {
-      S.notice(`OrgSeal cannot attach a sealed file here: ${answer?.reason ?? 'this page is not a site your organisation protects'}`);
-      return;
+  // The attach window (extension/attach/) sends the files the person picked
+  // or dropped there over the extension's messaging (never through the
+  // page): `attach-target` names the field, `attach-begin`, `-chunk`,
+  // `-end` carry the files, which are then sealed like any other and handed
+  // to that field only sealed. It works where files handed to the page are
+  // refused (a quarantined frame): the plaintext never passed the page.
+  let attaching = null; // { input, files: [{ meta, parts }] }
+  const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  S.onAttach = (msg) => {
+    if (msg.type === 'attach-target') {
+      const answer = S.answer;
+      if (answer?.mode !== 'seal') return { ok: false, message: answer?.reason ?? 'this page is not a site your organisation protects' };
+      const input = attachTarget();
+      if (!input) return { ok: false, message: 'select the page\'s file field first (click next to it and press Tab until it is selected), then open "Attach a sealed file" again' };
+      attaching = { input, files: [] };
+      const name = input.name || input.id || input.getAttribute('aria-label') || '';
+      return { ok: true, label: name ? `the file field "${name}"` : 'the file field you selected', origin: location.origin };
     }
-    const input = attachTarget();
-    if (!input) {
-      S.notice('OrgSeal did not attach anything: put the cursor in the page\'s file field first (press Tab until it is selected), then choose "Attach a sealed file" again');
-      return;
+    if (!attaching) return { ok: false, message: 'the page was reloaded; open "Attach a sealed file" again' };
+    if (msg.type === 'attach-begin' && Array.isArray(msg.files)) {
+      attaching.files = msg.files.map((meta) => ({ meta, parts: [] }));
+      return { ok: true };
     }
-    const files = await S.pickInFrame(answer, `It goes to the file field ${input.name || input.id ? `"${input.name || input.id}"` : 'you selected'}, sealed.`);
-    if (!files.length) return;
-    S.work(
-      files.map((f) => f.name),
-      () => S.sealAll(files, answer).then((sealed) => S.giveInput(input, input.multiple || input.webkitdirectory ? sealed : sealed.slice(0, 1))),
-    );
+    if (msg.type === 'attach-chunk' && typeof msg.data === 'string' && attaching.files[msg.id]) {
+      attaching.files[msg.id].parts.push(fromBase64(msg.data));
+      return { ok: true };
+    }
+    if (msg.type === 'attach-end') {
+      const { input } = attaching;
+      const got = attaching.files;
+      attaching = null;
+      const files = got.map(({ meta, parts }) => new File(parts, String(meta.name), { type: String(meta.mime ?? ''), lastModified: Number(meta.lastModified) || Date.now() }));
+      if (files.some((f, i) => f.size !== got[i].meta.size)) return { ok: false, message: 'a file arrived incomplete' };
+      S.work(
+        files.map((f) => f.name),
+        () => S.sealAll(files, S.answer).then((sealed) => S.giveInput(input, input.multiple || input.webkitdirectory ? sealed : sealed.slice(0, 1))),
+      );
+      return { ok: true };
+    }
+    return { ok: false, message: 'OrgSeal did not understand the attach window' };
   };
 
   // ---- a quarantined document: its file fields are kept disabled ----

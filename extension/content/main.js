@@ -238,10 +238,12 @@
   armFrames();
   S.refreshConfig();
   try {
-    S.api.runtime.onMessage.addListener((msg, sender) => {
+    const ATTACH_PAGE = S.api.runtime.getURL('extension/attach/');
+    S.api.runtime.onMessage.addListener((msg, sender, respond) => {
       if (sender.id !== S.api.runtime.id) return;
       if (msg?.type === 'policy-changed') S.refreshConfig();
-      if (msg?.type === 'attach' && window === window.top) S.attach().catch((e) => S.notice(`OrgSeal could not attach the file: ${e?.message ?? e}`));
+      // Only OrgSeal's own attach window, and only in the top frame.
+      if (String(msg?.type).startsWith('attach-') && window === window.top && String(sender.url).startsWith(ATTACH_PAGE)) respond(S.onAttach(msg));
     });
   } catch {
     // Extension context already gone: the 'blocked' answer stands.

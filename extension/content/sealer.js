@@ -34,8 +34,7 @@
             if (data.type === 'progress') return call.progress();
             if (data.type === 'part') return call.part(data.bytes, data.total);
             calls.delete(data.id);
-            if (data.type === 'picked' && Array.isArray(data.files)) call.ok(data.files.filter((f) => f instanceof File));
-            else if (data.type === 'sealed' && (data.file instanceof File || data.streamed === true)) call.ok(data);
+            if (data.type === 'sealed' && (data.file instanceof File || data.streamed === true)) call.ok(data);
             else call.fail(Object.assign(new Error(data.message ?? 'sealing failed'), { code: data.code }));
           };
           frame.contentWindow.postMessage({ type: 'orgseal-connect', token }, new URL(sealerUrl).origin, [channel.port2]);
@@ -228,34 +227,6 @@
       });
   }
 
-  // Attach a sealed file: the sealer frame, shown as a panel, lets the person
-  // pick or drop files in OrgSeal's own frame; resolves to those Files (none
-  // if they cancelled). The page sees neither the panel's inside nor them.
-  const PANEL =
-    'display:block !important;position:fixed !important;left:50% !important;top:30% !important;transform:translate(-50%,0) !important;' +
-    'width:440px !important;height:200px !important;border:0 !important;margin:0 !important;padding:0 !important;' +
-    'z-index:2147483647 !important;border-radius:8px !important;box-shadow:0 4px 24px rgba(0,0,0,.35) !important;' +
-    'opacity:1 !important;visibility:visible !important;pointer-events:auto !important';
-  async function pickInFrame(cfg, label) {
-    const s = await openSealer(cfg);
-    const id = nextId++;
-    s.frame.style.cssText = PANEL;
-    s.frame.setAttribute('aria-hidden', 'false');
-    s.frame.tabIndex = 0;
-    s.frame.focus();
-    try {
-      return await new Promise((ok, fail) => {
-        s.calls.set(id, { ok, fail, progress() {}, part() {} });
-        s.port.postMessage({ type: 'pick', id, label });
-      });
-    } finally {
-      s.frame.style.cssText = 'display:none !important';
-      s.frame.setAttribute('aria-hidden', 'true');
-      s.frame.tabIndex = -1;
-    }
-  }
-
-  S.pickInFrame = pickInFrame;
   S.openSealer = openSealer;
   S.warmSealer = warmSealer;
   S.sealAll = sealAll;

@@ -25,7 +25,7 @@
 // | `open-url`       | background                   | offscreen  |
 // | `revoke`         | background                   | offscreen  |
 // | `policy-changed` | background                   | content    |
-// | `attach`         | popup → background → content (top frame of the tab) | background, content |
+// | `attach-*`       | the attach window (extension/attach/) | content (top frame) |
 
 const api = globalThis.browser ?? globalThis.chrome;
 
@@ -37,7 +37,6 @@ export const MSG = Object.freeze({
   refused: 'refused',
   sealed: 'sealed',
   quarantine: 'quarantine',
-  attach: 'attach',
   pageDrag: 'page-drag',
   sealerClaim: 'sealer-claim',
   sealBegin: 'seal-begin',

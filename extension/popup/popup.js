@@ -35,7 +35,11 @@ async function render() {
     document.getElementById('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`, { className: 'refused' })));
     const attach = document.getElementById('attach');
     attach.hidden = !(tab.mode === 'seal' && status.state === 'valid');
-    attach.onclick = () => ask({ type: MSG.attach, tabId: tab.id }).then(() => window.close(), (e) => (document.getElementById('tab').textContent = `OrgSeal could not open its picker on this page: ${e.message}`));
+    // A window of OrgSeal's own, which the page can neither draw nor see into.
+    attach.onclick = () =>
+      api.windows
+        .create({ url: api.runtime.getURL(`extension/attach/attach.html?tab=${tab.id}`), type: 'popup', width: 480, height: 340 })
+        .then(() => window.close(), (e) => (document.getElementById('tab').textContent = `OrgSeal could not open its window: ${e.message}`));
   }
   const state = document.getElementById('state');
   state.className = status.state;

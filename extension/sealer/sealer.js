@@ -137,38 +137,6 @@ async function seal(token, file, progress, control, streamTo) {
   return { file: new File([/** @type {Blob} */ (sealed)], begin.sealedName, { type: 'application/octet-stream', lastModified }) };
 }
 
-// Attach a sealed file: the person picks or drops files in this frame, which
-// the page cannot see into (another origin), and they go to the content
-// script over the private channel, to be sealed like any other and handed to
-// the page's file field sealed. Only a person's own actions count.
-function pickFiles(label) {
-  $('target').textContent = label;
-  $('pick').hidden = false;
-  return new Promise((resolve) => {
-    const done = (files) => {
-      $('pick').hidden = true;
-      for (const [el, type, fn] of listening) el.removeEventListener(type, fn);
-      /** @type {HTMLInputElement} */ ($('picker')).value = '';
-      resolve(files);
-    };
-    const zone = $('zone');
-    /** @type {[HTMLElement, string, (e: any) => void][]} */
-    const listening = [
-      [$('choose'), 'click', (e) => e.isTrusted && $('picker').click()],
-      [$('picker'), 'change', (e) => e.isTrusted && done([.../** @type {HTMLInputElement} */ ($('picker')).files])],
-      [$('pick-cancel'), 'click', (e) => e.isTrusted && done([])],
-      [zone, 'dragover', (e) => (e.preventDefault(), zone.classList.add('over'))],
-      [zone, 'dragleave', () => zone.classList.remove('over')],
-      [zone, 'drop', (e) => {
-        e.preventDefault();
-        zone.classList.remove('over');
-        if (e.isTrusted && e.dataTransfer?.files.length) done([...e.dataTransfer.files]);
-      }],
-    ];
-    for (const [el, type, fn] of listening) el.addEventListener(type, fn);
-  });
-}
-
 // The page can post to this frame too (it is the parent window), so a connect
 // counts only once the background has accepted its token; a bogus one neither
 // claims the frame nor blocks the real one.
@@ -193,11 +161,6 @@ window.addEventListener('message', async (event) => {
       const job = jobs.get(data.id);
       if (job) job.control.cancelled = true;
       return streams.get(data.id)?.cancel();
-    }
-    if (data?.type === 'pick') {
-      const files = await pickFiles(String(data.label ?? ''));
-      port.postMessage({ type: 'picked', id: data.id, files });
-      return;
     }
     if (data?.type !== 'seal' || !(data.file instanceof File)) return;
     const job = { name: data.file.name, size: data.file.size, done: 0, started: performance.now(), control: { cancelled: false } };

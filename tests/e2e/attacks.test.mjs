@@ -175,39 +175,34 @@ test('H5: a label in a closed shadow root that opens a hidden file input: only t
   await assertOutcome(page, { sealed: 1, label: 'closed label' });
 });
 
-// "Attach a sealed file", as the popup's button asks for it (a message from
-// the popup page naming the tab).
-async function attachFromPopup(page) {
+// "Attach a sealed file": the window the popup's button opens (here opened
+// as a tab), which names the page's selected field once it is ready.
+async function attachWindow(page) {
   const sw = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent('serviceworker'));
   const tabId = await sw.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u)?.id, page.url());
-  const popup = await browser.context.newPage();
-  await popup.goto(browser.popupUrl);
-  await popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'attach', tabId: id }), tabId);
-  await popup.close();
-  await page.bringToFront();
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const frame = page.frames().find((f) => f.url().includes('/extension/sealer/sealer.html'));
-    if (frame && (await frame.locator('#pick').isVisible().catch(() => false))) return frame;
-    if (Date.now() > deadline) throw new Error('OrgSeal\'s picker did not show');
-    await sleep(100);
-  }
+  const win = await browser.context.newPage();
+  await win.goto(browser.popupUrl.replace('popup/popup.html', `attach/attach.html?tab=${tabId}`));
+  await win.waitForFunction(() => document.getElementById('where').textContent.startsWith('To:'), null, { timeout: 10000 });
+  return win;
 }
 
-test('Attach a sealed file: picked or dropped in OrgSeal\'s own frame, only the sealed file reaches the page\'s field (a frame the page listened on first)', async () => {
+test('Attach a sealed file: picked or dropped in OrgSeal\'s own window, only the sealed file reaches the page\'s field (a frame the page listened on first)', async () => {
   const page = browser.page;
   await page.goto(`${site.origin}/lab/atk/prelisten-frame`);
   let frame;
   while (!(frame = childFrame(page)) || !(await frame.locator('#i').count().catch(() => 0))) await sleep(100);
   // The person selects the page's file field (Tab), then uses the popup.
   await frame.locator('#i').focus();
-  let picker = await attachFromPopup(page);
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 8000 }), picker.locator('#choose').click()]);
+  let win = await attachWindow(page);
+  assert.match(await win.textContent('#where'), /the file field "i"/);
+  const [chooser] = await Promise.all([win.waitForEvent('filechooser', { timeout: 8000 }), win.click('#choose')]);
   await chooser.setFiles(picked.path);
   await assertOutcome(page, { sealed: 1, label: 'attach, picked' });
-  // Dropped on OrgSeal's panel instead.
+  await win.close().catch(() => {});
+  // Dropped on OrgSeal's window instead.
   await frame.locator('#i').focus();
-  picker = await attachFromPopup(page);
-  await drop(page, picker.locator('#zone'), dropped);
+  win = await attachWindow(page);
+  await drop(win, win.locator('#zone'), dropped);
   await assertOutcome(page, { sealed: 2, label: 'attach, dropped' });
+  await win.close().catch(() => {});
 });

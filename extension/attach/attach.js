@@ -1,0 +1,79 @@
+// @ts-check
+// "Attach a sealed file": a window of OrgSeal's own, which the page can
+// neither draw, cover nor see into. The person picks or drops files here;
+// they go, over the extension's own messaging, to the content script of the
+// tab the popup was opened over, which has them sealed in that page's sealer
+// frame and hands the page's selected file field only the sealed files. It
+// is the way to upload where OrgSeal refuses files handed to the page (a
+// quarantined frame, a page that listened first).
+import { toBase64 } from '../lib/bytes.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const tabId = Number(new URLSearchParams(location.search).get('tab'));
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const CHUNK = 1 << 20; // bytes per message (runtime messages are JSON in Chromium)
+
+const toTab = (msg) => api.tabs.sendMessage(tabId, msg, { frameId: 0 });
+
+function say(text, refused = false) {
+  $('state').textContent = text;
+  $('state').className = refused ? 'refused' : '';
+}
+
+async function send(files) {
+  $('choose').setAttribute('disabled', '');
+  try {
+    const metas = files.map((f, i) => ({ id: i, name: f.name, mime: f.type, lastModified: f.lastModified, size: f.size }));
+    const begun = await toTab({ type: 'attach-begin', files: metas });
+    if (!begun?.ok) throw new Error(begun?.message ?? 'the page did not answer');
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let sent = 0;
+    for (const [id, file] of files.entries()) {
+      for (let at = 0; at < file.size; at += CHUNK) {
+        const bytes = new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer());
+        const ok = await toTab({ type: 'attach-chunk', id, data: toBase64(bytes) });
+        if (!ok?.ok) throw new Error(ok?.message ?? 'the page stopped answering');
+        sent += bytes.length;
+        say(`Handing over to OrgSeal in the page: ${Math.floor((100 * sent) / Math.max(total, 1))} %`);
+      }
+    }
+    const ended = await toTab({ type: 'attach-end' });
+    if (!ended?.ok) throw new Error(ended?.message ?? 'the page did not take the files');
+    say('OrgSeal is sealing the files in the page; only the sealed files go to the file field.');
+    setTimeout(() => window.close(), 1500);
+  } catch (e) {
+    say(`Nothing was attached: ${e?.message ?? e}. Reopen the page and try again.`, true);
+    $('choose').removeAttribute('disabled');
+  }
+}
+
+async function start() {
+  if (!Number.isSafeInteger(tabId)) return say('Open this from the OrgSeal button of the page you want to attach to.', true);
+  let target;
+  try {
+    target = await toTab({ type: 'attach-target' });
+  } catch {
+    target = { ok: false, message: 'OrgSeal is not running in that page: reload it and try again' };
+  }
+  if (!target?.ok) {
+    $('where').textContent = '';
+    return say(`Nothing can be attached: ${target?.message ?? 'the page did not answer'}.`, true);
+  }
+  $('where').textContent = `To: ${target.label}, on ${target.origin}. The file is sealed before the page gets it.`;
+  $('choose').removeAttribute('disabled');
+  const picker = /** @type {HTMLInputElement} */ ($('picker'));
+  $('choose').addEventListener('click', () => picker.click());
+  picker.addEventListener('change', () => picker.files?.length && send([...picker.files]));
+  const zone = $('zone');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (e.dataTransfer?.files.length) send([...e.dataTransfer.files]);
+  });
+}
+start();
