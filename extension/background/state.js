@@ -90,7 +90,6 @@ async function broadcast() {
   }
 }
 
-// Loads run one after another, so a slow early load never lands last.
 // ---- which site a frame belongs to ----
 
 // An origin as the policy spells sites: a trailing dot on the host

@@ -5,8 +5,8 @@
 // The content script runs at document_start in the isolated world of every
 // frame (about:blank, srcdoc and blob: frames included) and acts only where
 // the background says the frame belongs to a site the policy names. It is
-// six classic scripts that share this world, listed in order in manifest.json
-// (and in background/inject.js): base, spool, sealer, routes, chooser, main.
+// six classic scripts that share this world, registered in this order by
+// background/inject.js: base, spool, sealer, routes, chooser, main.
 // Each adds its part to the instance `S` that base.js makes; main.js starts
 // it. The route from a person's action to the sealed file, in one place:
 //   main.js: the window's listeners (first in line) → routes.js / chooser.js:

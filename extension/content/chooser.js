@@ -68,9 +68,12 @@
     if (!input && S.isElement(named) && S.shadowOf(named)) {
       input = S.deepFileInputs(S.shadowOf(named)).find((i) => i.hasAttribute('data-orgseal-picking')) ?? null;
     }
-    // No chooser may open without a person's action; the page's would not either.
-    if (!activated() && event.type === 'orgseal-file-click') return;
-    event.preventDefault(); // on a protected page the page's own chooser never opens
+    // On a protected page the page's own chooser never opens. OrgSeal's
+    // opens when the input's window has the person's action (a popup or a
+    // frame this instance armed has its own).
+    event.preventDefault();
+    const view = named?.ownerDocument?.defaultView ?? window;
+    if (!(view.navigator?.userActivation?.isActive ?? activated())) return;
     if (!input) {
       S.notice('OrgSeal did not open the file chooser: it could not tell which file input this page meant; nothing was attached');
       return;

@@ -166,7 +166,18 @@
         return false;
       }
     };
-    return mine(window.parent) || mine(window.opener);
+    if (!(mine(window.parent) || mine(window.opener))) return false;
+    // A window the parent (or opener) armed and whose listeners are gone is
+    // a new one: a later navigation of that frame, which no page script can
+    // reach before this one runs. Only the first window is kept.
+    const armedBy = (w) => {
+      try {
+        return Boolean(w?.__orgseal?.wasArmed?.(window));
+      } catch {
+        return false;
+      }
+    };
+    return !(armedBy(window.parent) || armedBy(window.opener));
   }
 
   // ---- what the page hook and the mutation observer say ----
@@ -205,6 +216,8 @@
     return G.__orgsealAnchor;
   }
   S.armWindow = armWindow;
+  /** Whether this instance armed `win` (a child window it put listeners on). */
+  S.wasArmed = (win) => armedWindows.has(win);
   // document.open() of this document (listen again at once) or of a child's
   // (its window loses this instance's listeners too).
   S.reopened = (doc) => {

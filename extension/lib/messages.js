@@ -2,7 +2,7 @@
 // The extension's runtime-message protocol, in one place: the message types,
 // the reply envelope, asking, serving, and the checks of who sent a message.
 // Holds no secret. (The content script is a classic script and cannot import
-// this module; its one `ask` follows the same envelope, see content/main.js.)
+// this module; its one `ask` follows the same envelope, see content/base.js.)
 //
 // A request is `{type, ...fields}`; offscreen requests add `target: 'offscreen'`.
 // A reply is `{ok: true, value}` or `{ok: false, error: {code, message}}`.

@@ -119,3 +119,25 @@ test('a window the protected page opens on another origin stays protected: quara
   assert.equal(await badgeOf(popup), '!');
   await popup.close();
 });
+
+test('a same-origin frame that goes on to a second page of the site (a wizard step): still sealed, badge ON', async () => {
+  const page = browser.page;
+  const origin = `http://localhost:${port(site.origin)}`;
+  await servePages(browser.context, origin, {
+    '/lab/page': PAGE,
+    '/lab/wizard': `<!doctype html><meta charset="utf-8"><iframe id="w" src="/lab/step1" style="width:400px;height:200px"></iframe>`,
+    '/lab/step1': '<!doctype html><meta charset="utf-8"><a id="next" href="/lab/page">Next</a>',
+  });
+  await page.goto(`${origin}/lab/wizard`);
+  await page.frameLocator('#w').locator('#next').click();
+  let step2;
+  const deadline = Date.now() + 10000;
+  while (!(step2 = page.frames().find((f) => f.url().endsWith('/lab/page'))) && Date.now() < deadline) await sleep(100);
+  await step2.waitForSelector('#f');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 8000 }), step2.click('#f')]);
+  await chooser.setFiles(picked.path);
+  await sleep(2500);
+  const got = await step2.evaluate(() => window.__stolen);
+  assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed: ${JSON.stringify(got)}`);
+  assert.equal(await badgeOf(page), 'ON');
+});
