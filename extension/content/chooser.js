@@ -53,7 +53,7 @@
     // OrgSeal first (below); one that gets here anyway opens nothing.
     if (!event.isTrusted && !activated()) return;
     event.preventDefault();
-    if (!S.refuseHere(input)) openOwnChooser(input);
+    if (!S.refuseHere()) openOwnChooser(input);
   }
 
   // The page hook's word, before the page's own click(), showPicker() or
@@ -78,7 +78,7 @@
       S.notice('OrgSeal did not open the file chooser: it could not tell which file input this page meant; nothing was attached');
       return;
     }
-    if (input.disabled || S.refuseHere(input)) return;
+    if (input.disabled || S.refuseHere()) return;
     openOwnChooser(input);
   }
 
