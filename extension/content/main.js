@@ -197,7 +197,7 @@
       on('orgseal-show-picker', (s, e) => s.onPageChooser(e));
       on('orgseal-arm', (s, e) => s.armWindow(e.relatedTarget));
       on('orgseal-reopened', (s, e) => s.reopened(e.relatedTarget));
-      on('orgseal-reached-first', (s) => s.quarantine(REACHED));
+      on('orgseal-reached-first', (s, e) => s.reachedFirst(e.relatedTarget));
       // Handed to the page hook through this document's FontFaceSet (see
       // there); the hook may start after this script: it says so, once.
       const fonts = document.fonts;
@@ -218,6 +218,21 @@
   S.armWindow = armWindow;
   /** Whether this instance armed `win` (a child window it put listeners on). */
   S.wasArmed = (win) => armedWindows.has(win);
+  // The page hook's word that page code ran while `win` (a new frame) was
+  // added, before it was armed: this document and that frame's are
+  // quarantined (the frame's now if its OrgSeal runs, else when it starts).
+  const reached = new WeakSet();
+  S.reachedFirst = (win) => {
+    S.quarantine(REACHED);
+    if (!win) return;
+    reached.add(win);
+    try {
+      win.__orgseal?.quarantine?.(REACHED);
+    } catch {
+      // another origin by now: its own OrgSeal starts afresh there
+    }
+  };
+  S.wasReached = (win) => reached.has(win);
   // document.open() of this document (listen again at once) or of a child's
   // (its window loses this instance's listeners too).
   S.reopened = (doc) => {
@@ -245,6 +260,13 @@
   // Injected by the background as the frame committed (a frame of another
   // origin in a protected tab, a tab a protected tab opened), or after the
   // page had loaded: the page's scripts may have listened first.
+  const reachedHere = (() => {
+    try {
+      return [window.parent, window.opener].some((w) => w && w !== window && w.__orgseal?.wasReached?.(window));
+    } catch {
+      return false;
+    }
+  })();
   const injectedLate = !armed && ((G.__orgsealLate === true && location.href !== 'about:blank') || (document.readyState !== 'loading' && location.href !== 'about:blank'));
   if (!armed) installOn(window);
   anchor();
@@ -261,7 +283,8 @@
   } catch {
     // Extension context already gone: the 'blocked' answer stands.
   }
-  if (early) S.quarantine(AHEAD);
+  if (reachedHere) S.quarantine(REACHED);
+  else if (early) S.quarantine(AHEAD);
   else if (injectedLate) S.quarantine('OrgSeal started after this page had loaded, so the page may read files first; reload the page');
   S.warmSealer();
 })();

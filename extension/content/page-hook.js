@@ -162,9 +162,9 @@
   // first: the content script is told, and quarantines this document.
   const armFrames = (win, could = () => false) => {
     const n = P.frameCount ? apply(P.frameCount, win, []) : 0;
-    let fresh = false;
-    for (let i = 0; i < n; i++) fresh = arm(win[i]) || fresh;
-    if (fresh && could()) tell('orgseal-reached-first', null);
+    const fresh = [];
+    for (let i = 0; i < n; i++) if (arm(win[i])) fresh[fresh.length] = win[i];
+    if (fresh.length && could()) for (let i = 0; i < fresh.length; i++) tell('orgseal-reached-first', fresh[i]);
   };
   const CODE_IN_HTML = /<script|<[a-z][^\s/>]*-|\son[a-z]+\s*=/i;
   const CODE_NODES = 'script, iframe:not([src]), frame:not([src])';

@@ -206,3 +206,26 @@ test('Attach a sealed file: picked or dropped in OrgSeal\'s own window, only the
   await assertOutcome(page, { sealed: 2, label: 'attach, dropped' });
   await win.close().catch(() => {});
 });
+
+test('Attach a sealed file on a quarantined page (its file fields disabled): only the sealed file reaches the field', async () => {
+  const page = browser.page;
+  await page.goto(`${site.origin}/lab/atk/reached-in-insertion`);
+  let frame;
+  while (!(frame = childFrame(page)) || !(await frame.locator('#i').count().catch(() => 0))) await sleep(100);
+  const deadline = Date.now() + 10000;
+  while ((await badgeOf(page)) !== '!' && Date.now() < deadline) await sleep(100);
+  assert.equal(await badgeOf(page), '!');
+  await frame.waitForFunction(() => document.getElementById('i').disabled, null, { timeout: 5000 });
+  // The disabled field cannot take focus: the page's only file field is the target.
+  const win = await attachWindow(page);
+  const [chooser] = await Promise.all([win.waitForEvent('filechooser', { timeout: 8000 }), win.click('#choose')]);
+  await chooser.setFiles(picked.path);
+  const until = Date.now() + 15000;
+  const sealedCount = () => page.evaluate((m) => window.__stolen.filter((r) => r.head.startsWith(m)).length, MAGIC);
+  while ((await sealedCount()) < 1 && Date.now() < until) await sleep(200);
+  const stolen = await page.evaluate(() => window.__stolen);
+  const head = picked.bytes.subarray(0, 16).toString('latin1');
+  assert.ok(!stolen.some((r) => r.head === head), 'the page must not read the plaintext');
+  assert.ok(stolen.length >= 1 && stolen.every((r) => r.head.startsWith(MAGIC)), `the field got the sealed file: ${JSON.stringify(stolen.map((r) => r.via))}`);
+  await win.close().catch(() => {});
+});
