@@ -5,7 +5,7 @@
 import { api } from './state.js';
 
 export const badgeModes = new Map(); // tabId → the mode its top document has
-/** @type {Map<number, { top: string | undefined, frames: Map<string, { url: string, reason: string }> }>} */
+/** @type {Map<number, { frames: Map<string, { url: string, reason: string }> }>} */
 const quarantines = new Map();
 
 const LOOK = {
@@ -30,11 +30,11 @@ export function badge(tabId, mode) {
 // document back from the back/forward cache says again that it is
 // quarantined (content/base.js sends it with each site-config).
 export function newTopDocument(tabId) {
-  quarantines.set(tabId, { top: undefined, frames: new Map() });
+  quarantines.set(tabId, { frames: new Map() });
 }
 
 export function quarantine(tabId, frameKey, url, reason) {
-  const q = quarantines.get(tabId) ?? { top: undefined, frames: new Map() };
+  const q = quarantines.get(tabId) ?? { frames: new Map() };
   quarantines.set(tabId, q);
   q.frames.set(frameKey, { url, reason });
   badge(tabId, badgeModes.get(tabId) ?? 'seal');

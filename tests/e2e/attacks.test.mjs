@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC, badgeText } from './harness.mjs';
 import { ATTACK_PAGES } from './attack-pages.mjs';
 
 let site, browser;
@@ -34,15 +34,6 @@ after(async () => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PNG_HEAD = '\x89PNG';
 
-// The badge of the tab showing `page`.
-async function badgeOf(page) {
-  const sw = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent('serviceworker'));
-  return sw.evaluate(async (u) => {
-    const tabs = await chrome.tabs.query({});
-    const tab = tabs.find((t) => t.url === u);
-    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : `no tab at ${u}`;
-  }, page.url());
-}
 
 // The person picks `file` in the chooser that `act` opens on `page`.
 async function pick(page, act, file) {
@@ -89,7 +80,7 @@ async function assertOutcome(top, { sealed, label, badgePage = top }) {
   assert.ok(!stolen.some((r) => r.head.startsWith(PNG_HEAD)), `${label}: the page read the pasted image in plaintext`);
   for (const r of stolen) assert.ok(r.head.startsWith(MAGIC), `${label}: the page got an unsealed file via ${r.via}`);
   assert.ok(stolen.length >= sealed, `${label}: the page's listeners should have received ${sealed} sealed file(s): ${JSON.stringify(stolen.map((r) => r.via))}`);
-  assert.equal(await badgeOf(badgePage), 'ON', `${label}: the badge`);
+  assert.equal(await badgeText(browser.context, badgePage.url()), 'ON', `${label}: the badge`);
 }
 
 // The child frame of `page` that the attack page made (not OrgSeal's sealer).
@@ -162,8 +153,8 @@ test('page code run inside the insertion of a frame reaches its window first: th
   const page = browser.page;
   await page.goto(`${site.origin}/lab/atk/reached-in-insertion`);
   const deadline = Date.now() + 10000;
-  while ((await badgeOf(page)) !== '!' && Date.now() < deadline) await sleep(100);
-  assert.equal(await badgeOf(page), '!', 'OrgSeal cannot be first in that frame, so the sign must not say ON');
+  while ((await badgeText(browser.context, page.url())) !== '!' && Date.now() < deadline) await sleep(100);
+  assert.equal(await badgeText(browser.context, page.url()), '!', 'OrgSeal cannot be first in that frame, so the sign must not say ON');
   await browser.popupText({ until: /quarantined[^]*ran its own code while adding a frame/ });
 });
 
@@ -213,8 +204,8 @@ test('Attach a sealed file on a quarantined page (its file fields disabled): onl
   let frame;
   while (!(frame = childFrame(page)) || !(await frame.locator('#i').count().catch(() => 0))) await sleep(100);
   const deadline = Date.now() + 10000;
-  while ((await badgeOf(page)) !== '!' && Date.now() < deadline) await sleep(100);
-  assert.equal(await badgeOf(page), '!');
+  while ((await badgeText(browser.context, page.url())) !== '!' && Date.now() < deadline) await sleep(100);
+  assert.equal(await badgeText(browser.context, page.url()), '!');
   await frame.waitForFunction(() => document.getElementById('i').disabled, null, { timeout: 5000 });
   // The disabled field cannot take focus: the page's only file field is the target.
   const win = await attachWindow(page);

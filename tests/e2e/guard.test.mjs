@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, forceInstallServer, LAB_JS, MAGIC, servePages, seen } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, forceInstallServer, LAB_JS, MAGIC, servePages, seen, badgeText } from './harness.mjs';
 
 let site, other, browser, crx, policy;
 const dirs = [];
@@ -157,11 +157,6 @@ test('force-installed: after the extension is replaced under an open tab whose p
   console.log(`# after the extension came back: ${sealedSecond ? 'sealed by the new content script' : 'refused: ' + warnings.join(' | ')}`);
   if (!sealedSecond) {
     assert.ok(warnings.some((w) => /reload the page/.test(w)), `refused without saying why: ${warnings.join('\n')}`);
-    const sw = browser.context.serviceWorkers().find((w) => w.url().includes(crx.id));
-    const badgeText = await sw.evaluate(async (u) => {
-      const [tab] = await chrome.tabs.query({ url: u });
-      return chrome.action.getBadgeText({ tabId: tab.id });
-    }, page.url());
-    assert.equal(badgeText, '!', 'a page where OrgSeal is not first must not show ON');
+    assert.equal(await badgeText(browser.context, page.url(), crx.id), '!', 'a page where OrgSeal is not first must not show ON');
   }
 });

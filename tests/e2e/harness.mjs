@@ -418,6 +418,19 @@ window.up = async (file) => {
 window.take = (files, via) => { for (const f of files) { look(f, via); up(f); } };
 `;
 
+/**
+ * The toolbar badge text of the tab showing exactly `url`, read from the
+ * extension's service worker (`id`: which extension's, when the context has
+ * another one too).
+ */
+export async function badgeText(context, url, id) {
+  const sw = context.serviceWorkers().find((w) => !id || w.url().includes(id)) ?? (await context.waitForEvent('serviceworker'));
+  return sw.evaluate(async (u) => {
+    const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
+    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : `no tab at ${u}`;
+  }, url);
+}
+
 // Serves `pages` ({'/lab/x': html or {body, headers}}) on `origin` in this
 // browser context, as if the vendor's server sent them.
 export async function servePages(context, origin, pages) {

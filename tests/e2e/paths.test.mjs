@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { launch, startVendor, tempDir, validPolicy, servePages, seen, dropPaths } from './harness.mjs';
+import { launch, startVendor, tempDir, validPolicy, servePages, seen, dropPaths, badgeText } from './harness.mjs';
 import { lab, PATH_PAGES as PAGES, pathSamples, assertSealed as assertSealedAt } from './lab-pages.mjs';
 
 let site, other, browser, dir;
@@ -103,9 +103,7 @@ test('a file input in a frame of another origin inside a protected page: quarant
   await new Promise((r) => setTimeout(r, 2000));
   assert.deepEqual(await frame.evaluate(() => window.__seen), [], 'the frame\'s page must get nothing');
   assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), []);
-  const sw = browser.context.serviceWorkers()[0];
-  const badge = await sw.evaluate(async (u) => chrome.action.getBadgeText({ tabId: (await chrome.tabs.query({ url: u }))[0].id }), page.url());
-  assert.equal(badge, '!');
+  assert.equal(await badgeText(browser.context, page.url()), '!');
   await browser.popupText({ until: /quarantined[^]*lab\/widget/ });
 });
 

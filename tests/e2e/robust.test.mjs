@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen, spoolEmptied } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, LAB_JS, MAGIC, servePages, seen, spoolEmptied, badgeText } from './harness.mjs';
 import { ENGINES, launchIn, labSite, openSite } from './firefox.mjs';
 
 const dirs = [];
@@ -18,18 +18,6 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><script>${LAB_JS}
 <input type="file" id="f" onchange="take(this.files, 'input')"><button id="b" onclick="window.__clicks = (window.__clicks ?? 0) + 1">Save</button>
 </body></html>`;
 
-async function serviceWorker(context) {
-  return context.serviceWorkers()[0] ?? context.waitForEvent('serviceworker');
-}
-
-// The badge text the extension shows for the tab at `url`.
-async function badgeFor(browser, url) {
-  const sw = await serviceWorker(browser.context);
-  return sw.evaluate(async (u) => {
-    const [tab] = await chrome.tabs.query({ url: u });
-    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : 'no tab';
-  }, url);
-}
 
 test('a tab opened before the policy arrives is quarantined once it does (OrgSeal was not there first), and protected after a reload; the badge follows', async () => {
   const site = await startVendor();
@@ -40,14 +28,14 @@ test('a tab opened before the policy arrives is quarantined once it does (OrgSea
     const page = browser.page;
     await page.goto(`${site.origin}/lab/page`);
     await browser.popupText({ until: /No OrgSeal policy/ });
-    assert.equal(await badgeFor(browser, `${site.origin}/lab/page`), '');
+    assert.equal(await badgeText(browser.context, `${site.origin}/lab/page`), '');
     // IT pushes the policy while the page stays open.
     await browser.setPolicy(validPolicy([site.origin]));
     await browser.popupText({ until: /Policy active/ });
     const waitBadge = async (want) => {
       const deadline = Date.now() + 10000;
-      while ((await badgeFor(browser, `${site.origin}/lab/page`)) !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      return badgeFor(browser, `${site.origin}/lab/page`);
+      while ((await badgeText(browser.context, `${site.origin}/lab/page`)) !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      return badgeText(browser.context, `${site.origin}/lab/page`);
     };
     // The page loaded before OrgSeal ran there: its scripts may have listened
     // first, so files are refused there until it is reloaded.

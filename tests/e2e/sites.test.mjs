@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC, LAB_JS } from './harness.mjs';
+import { launch, startVendor, validPolicy, sampleFile, servePages, MAGIC, LAB_JS, badgeText } from './harness.mjs';
 
 let site, other, browser, picked;
 const cleanup = [];
@@ -50,13 +50,6 @@ after(async () => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function badgeOf(page) {
-  const sw = browser.context.serviceWorkers()[0] ?? (await browser.context.waitForEvent('serviceworker'));
-  return sw.evaluate(async (u) => {
-    const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
-    return tab ? chrome.action.getBadgeText({ tabId: tab.id }) : `no tab at ${u}`;
-  }, page.url());
-}
 
 // The person clicks the file input of `page` and picks `picked`; resolves to
 // what the page's script got.
@@ -72,7 +65,7 @@ test('the protected site by its own name: sealed, badge ON', async () => {
   await page.goto(`http://localhost:${port(site.origin)}/lab/page`);
   const got = await pickOn(page);
   assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed: ${JSON.stringify(got)}`);
-  assert.equal(await badgeOf(page), 'ON');
+  assert.equal(await badgeText(browser.context, page.url()), 'ON');
 });
 
 test('the protected site\'s host name with a trailing dot: no chooser opens, the person is told which address to use, badge "!"', async () => {
@@ -82,7 +75,7 @@ test('the protected site\'s host name with a trailing dot: no chooser opens, the
   await page.click('#f');
   assert.equal(await chooser, 'none', 'neither the page\'s chooser nor OrgSeal\'s may open there');
   assert.deepEqual(await page.evaluate(() => window.__stolen), []);
-  assert.equal(await badgeOf(page), '!');
+  assert.equal(await badgeText(browser.context, page.url()), '!');
   await browser.popupText({ until: /another address of the protected site http:\/\/localhost/ });
 });
 
@@ -93,7 +86,7 @@ test('the http:// address of an https:// site: no chooser opens, the person is t
   await page.click('#f');
   assert.equal(await chooser, 'none', 'neither the page\'s chooser nor OrgSeal\'s may open there');
   assert.deepEqual(await page.evaluate(() => window.__stolen), []);
-  assert.equal(await badgeOf(page), '!');
+  assert.equal(await badgeText(browser.context, page.url()), '!');
   await browser.popupText({ until: /refused[^]*another address of the protected site https:\/\/localhost/ });
 });
 
@@ -107,8 +100,8 @@ test('a window the protected page opens on another origin stays protected: quara
   // (a person cannot pick a file in between; a page that listened first
   // could read one picked later, under that sign).
   const deadline = Date.now() + 10000;
-  while ((await badgeOf(popup)) !== '!' && Date.now() < deadline) await sleep(100);
-  assert.equal(await badgeOf(popup), '!');
+  while ((await badgeText(browser.context, popup.url())) !== '!' && Date.now() < deadline) await sleep(100);
+  assert.equal(await badgeText(browser.context, popup.url()), '!');
   // Its page listened first (a click stopper, a change reader): its file
   // fields are disabled, so a person's click opens no chooser at all.
   await popup.waitForFunction(() => document.getElementById('f').disabled, null, { timeout: 5000 });
@@ -116,7 +109,7 @@ test('a window the protected page opens on another origin stays protected: quara
   await popup.click('#f', { force: true });
   assert.equal(await chooser, 'none', 'no chooser may open on the popup\'s page');
   assert.deepEqual(await popup.evaluate(() => window.__stolen), []);
-  assert.equal(await badgeOf(popup), '!');
+  assert.equal(await badgeText(browser.context, popup.url()), '!');
   await popup.close();
 });
 
@@ -139,5 +132,5 @@ test('a same-origin frame that goes on to a second page of the site (a wizard st
   await sleep(2500);
   const got = await step2.evaluate(() => window.__stolen);
   assert.ok(got.length > 0 && got.every((r) => r.head.startsWith(MAGIC)), `sealed: ${JSON.stringify(got)}`);
-  assert.equal(await badgeOf(page), 'ON');
+  assert.equal(await badgeText(browser.context, page.url()), 'ON');
 });
