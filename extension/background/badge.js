@@ -2,17 +2,24 @@
 // OrgSeal background: the toolbar badge, a sign the page cannot fake, and the
 // frames of each tab that OrgSeal quarantined (the page may have listened
 // there first): while a tab has one, its badge shows "!" and never "ON".
+import '../lib/words.js';
 import { api } from './state.js';
+
+const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
 
 export const badgeModes = new Map(); // tabId → the mode its top document has
 /** @type {Map<number, { frames: Map<string, { url: string, reason: string }> }>} */
 const quarantines = new Map();
 
+// The badge states, agreed once: ON (green) where files are sealed, "!"
+// (red) where OrgSeal blocks files (the whole page, or a part the page could
+// read first), nothing where OrgSeal does nothing. While a download opens,
+// its percentage stands in for the sign (background/opening.js).
 const LOOK = {
-  seal: ['ON', '#1a7f37', 'OrgSeal protects this page: files you pick, drop or paste are sealed'],
-  blocked: ['!', '#b42318', 'OrgSeal blocks files on this page (see the popup)'],
-  quarantined: ['!', '#b42318', 'OrgSeal blocks files in part of this page, which may read them first (see the popup)'],
-  off: ['', '#777', 'OrgSeal: this page is not a site your organisation protects'],
+  seal: ['ON', '#1a7f37', W.badge.seal],
+  blocked: ['!', '#b42318', W.badge.blocked],
+  quarantined: ['!', '#b42318', W.badge.quarantined],
+  off: ['', '#777', W.badge.off],
 };
 
 export function badge(tabId, mode) {

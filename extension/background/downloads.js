@@ -1,7 +1,8 @@
 // @ts-check
 // OrgSeal background: which downloads are taken over (Chromium's
 // onDeterminingFilename; Firefox's response headers), to be opened.
-import { api, policy, ready, note, siteOfUrl, canonicalOrigin } from './state.js';
+import { api, policy, ready, siteOfUrl, canonicalOrigin } from './state.js';
+import { refuseDownload } from './events.js';
 import { ownDownloads, isOwnBlob, openDownload, revokeOpened } from './opening.js';
 
 // ---- downloads ----
@@ -72,11 +73,11 @@ if (api.downloads?.onDeterminingFilename) {
       api.downloads.erase({ id: item.id }).catch(() => {});
       const from = initiators.get(item.url) ?? initiators.get(item.finalUrl);
       if (from && !siteOfUrl(from)) {
-        note(`download ${item.url}`, `started by ${originOf(from)}, not by the site: stopped, nothing was saved`);
+        refuseDownload(nameOf(item.filename, item.url), 'other-site', `${item.url}: started by ${originOf(from)}, not by the site: stopped, nothing was saved`);
         return;
       }
       await openDownload(item.url, item.filename);
-    })().catch((e) => note(`download ${item.url}`, String(e?.message ?? e)));
+    })().catch((e) => refuseDownload(nameOf(item.filename, item.url), e?.code, `${item.url}: ${e?.message ?? e}`));
     return true;
   });
 } else if (api.webRequest?.onHeadersReceived) {
@@ -96,7 +97,7 @@ if (api.downloads?.onDeterminingFilename) {
     } catch (e) {
       if (!(await configuredDownload({ url: details.url })) && !redirected.has(details.requestId)) return {};
       redirected.delete(details.requestId);
-      note(`download ${details.url}`, `OrgSeal could not take it over (${e?.message ?? e}); nothing was saved`);
+      refuseDownload(lastSegment(details.url), e?.code, `${details.url}: OrgSeal could not take it over (${e?.message ?? e}); nothing was saved`, details.tabId);
       return { cancel: true };
     }
   };
@@ -112,7 +113,7 @@ if (api.downloads?.onDeterminingFilename) {
     // what is not a plain answer to a GET (an error page, a form post's
     // answer) is stopped with a note.
     if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
-      note(`download ${start}`, `the site answered ${details.method} with ${details.statusCode}; nothing was saved`);
+      refuseDownload(lastSegment(start), 'failed', `${start}: the site answered ${details.method} with ${details.statusCode}; nothing was saved`, details.tabId);
       return { cancel: true };
     }
     // Only a download the protected site's own pages start (or the person,
@@ -120,12 +121,11 @@ if (api.downloads?.onDeterminingFilename) {
     // must not make OrgSeal save the person's files.
     const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
     if (!from) {
-      note(`download ${start}`, `started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`);
+      refuseDownload(lastSegment(start), 'other-site', `${start}: started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`, details.tabId);
       return { cancel: true };
     }
-    openDownload(start, dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url)).catch((e) =>
-      note(`download ${start}`, String(e?.message ?? e)),
-    );
+    const name = dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url);
+    openDownload(start, name, details.tabId).catch((e) => refuseDownload(name, e?.code, `${start}: ${e?.message ?? e}`, details.tabId));
     return { cancel: true };
   };
   api.webRequest.onHeadersReceived.addListener(
@@ -162,6 +162,12 @@ function originOf(url) {
   } catch {
     return 'another page';
   }
+}
+
+// The name a person knows a download by: the browser's name for it, else the
+// address's last segment.
+function nameOf(filename, url) {
+  return (filename ?? '').split(/[\\/]/).pop() || lastSegment(url);
 }
 
 function lastSegment(url) {

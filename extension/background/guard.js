@@ -1,7 +1,8 @@
 // @ts-check
 // OrgSeal background: the upload guard.
-import { api, status, note, siteOfUrl } from './state.js';
+import { api, FIREFOX, status, ready, siteOfUrl } from './state.js';
 import { badge, badgeModes } from './badge.js';
+import { refuseByGuard } from './events.js';
 
 // ---- the guard: uploads that carry a file the extension did not seal ----
 // Works only where the browser lets the extension block requests: Chrome
@@ -16,12 +17,19 @@ function guard(details) {
   const picked = (details.requestBody?.raw ?? []).filter((part) => typeof part.file === 'string');
   if (!picked.length) return {};
   if (status.state === 'loading') {
-    // The service worker has just woken (this request may be what woke it)
-    // and the policy is not read yet: a picked file is stopped, wherever it
-    // goes, rather than let through unchecked.
-    note(`upload to ${details.url}`, 'stopped by the guard: OrgSeal was starting and could not check it; try again');
+    // The background has just woken (this request may be what woke it) and
+    // the policy is not read yet. Firefox waits for an answer: it comes once
+    // the policy is read, for the sites it names only. Chromium's blocking
+    // listener must answer now, and nothing is known yet: a picked file is
+    // stopped, wherever it goes, rather than let through unchecked (the
+    // person is told to try again; the next try finds OrgSeal awake).
+    if (FIREFOX) return ready.then(() => decide(details, picked), () => decide(details, picked));
+    refuseByGuard(details.url, 'stopped by the guard: OrgSeal was starting and could not check it; try again', true, details.tabId);
     return { cancel: true };
   }
+  return decide(details, picked);
+}
+function decide(details, picked) {
   if (!status.failClosed) return {};
   // A file the person picked and OrgSeal did not seal is never legitimate on
   // its way to a protected site (any path, any spelling of its address), nor
@@ -29,7 +37,7 @@ function guard(details) {
   const to = siteOfUrl(details.url);
   const from = siteOfUrl(details.initiator ?? details.originUrl ?? '') ?? (details.tabId >= 0 && badgeModes.get(details.tabId) !== undefined && badgeModes.get(details.tabId) !== 'off');
   if (!to && !from) return {};
-  note(`upload to ${details.url}`, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`);
+  refuseByGuard(details.url, `stopped by the guard: it carried ${picked.length} file(s) OrgSeal did not seal`, false, details.tabId);
   if (details.tabId >= 0) badge(details.tabId, 'blocked');
   return { cancel: true };
 }

@@ -3,11 +3,22 @@
 // sent it (by the browser-supplied sender, never by what the message says).
 import { toBase64 } from '../lib/bytes.js';
 import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
-import { api, FIREFOX, OFFSCREEN_PATH, RECENT_KEY, policy, status, ready, record, siteOf, modeFor, openedSettled } from './state.js';
+import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, siteOf, siteOfUrl, modeFor, openedSettled } from './state.js';
 import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
 import { badge, badgeModes, quarantine, quarantinedIn } from './badge.js';
 import { guardRunning } from './guard.js';
-import { beginOpen, showOpenProgress } from './opening.js';
+import { beginOpen, showOpenProgress, openingIn, cancelOpen, openingTab } from './opening.js';
+import { RECENT_KEY, report } from './events.js';
+
+const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
+
+// Seals under way, per tab (from seal-begin to seal-end), for the popup's
+// Cancel. In memory: a service worker that stops mid-seal forgets them, and
+// the overlay's own Cancel still works.
+/** @type {Map<number, Map<string, { name: string, size: number, started: number }>>} */
+const sealing = new Map();
+api.tabs?.onRemoved.addListener((tabId) => sealing.delete(tabId));
+const short = (v, n = 300) => String(v ?? '').slice(0, n);
 
 function randomSealedName() {
   const b = crypto.getRandomValues(new Uint8Array(12));
@@ -34,9 +45,28 @@ export const handlers = {
       guard: guardRunning && (installType === 'admin' || FIREFOX),
       failClosed: Boolean(status.failClosed),
       browser: FIREFOX ? 'firefox' : 'chromium',
-      // The tab the popup was opened over: its sign, and the frames quarantined there.
-      tab: Number.isSafeInteger(msg.tabId) ? { id: msg.tabId, mode: badgeModes.get(msg.tabId) ?? 'off', quarantined: quarantinedIn(msg.tabId) } : null,
+      // The tab the popup was opened over: its sign, the site and key that
+      // protect it, the frames quarantined there, and what is under way.
+      tab: Number.isSafeInteger(msg.tabId) ? await tabStatus(msg.tabId) : null,
+      privateWindows: await api.extension?.isAllowedIncognitoAccess?.().catch(() => null),
     };
+  },
+
+  // Popup: stop what is under way in a tab (its seals, or one download being
+  // opened). Sealer frame: stop a download it shows (its own tab's only).
+  async [MSG.cancel](msg, sender) {
+    const fromPopup = fromExtensionPage(sender, 'extension/popup/');
+    const fromSealer = fromExtensionPage(sender, 'extension/sealer/');
+    if (!fromPopup && !fromSealer) throw new Error('cancel is for the popup and the sealer frame');
+    if (msg.what === 'open' && typeof msg.url === 'string') {
+      if (fromSealer && openingTab(msg.url) !== sender.tab?.id) throw new Error('that download is not in this tab');
+      return cancelOpen(msg.url);
+    }
+    if (msg.what === 'seal' && fromPopup && Number.isSafeInteger(msg.tabId)) {
+      await api.tabs.sendMessage(msg.tabId, { type: MSG.cancelSeals }).catch(() => {});
+      return true;
+    }
+    throw new Error('cancel what?');
   },
 
   // Content script: what to do in this frame.
@@ -66,10 +96,22 @@ export const handlers = {
     return { token };
   },
 
-  // Content script: a refusal it showed, for the popup.
+  // Content script: a refusal it showed on the page; the person also gets it
+  // as a notification (the page can hide its own notice, not this), in the
+  // words of lib/words.js, and the popup keeps IT's detail.
   async [MSG.refused](msg, sender) {
     if (!fromContentScript(sender)) throw new Error('refused is for content scripts');
-    await record('refused', `upload on ${new URL(sender.url).origin}`, String(msg.why ?? '').slice(0, 500));
+    const names = Array.isArray(msg.names) ? msg.names.slice(0, 20).map((n) => short(n, 120)) : [];
+    const code = typeof msg.code === 'string' && Object.hasOwn(W.upload, msg.code) ? msg.code : 'seal-failed';
+    const reason = code === 'blocked' ? (modeFor(sender).reason ?? undefined) : undefined;
+    await report({
+      kind: 'refused',
+      what: names.length ? names.join(', ') : `a file on ${new URL(sender.url).host}`,
+      why: `${new URL(sender.url).origin}: ${short(msg.why, 500)}`,
+      person: W.upload[code](names, reason),
+      notify: W.title.upload,
+      tabId: sender.tab.id,
+    });
   },
 
   // Content script: its document may have had the page's listeners ahead of
@@ -79,8 +121,11 @@ export const handlers = {
     await ready.catch(() => {});
     if (modeFor(sender).mode === 'off') return;
     const reason = String(msg.reason ?? '').slice(0, 500);
+    const first = quarantinedIn(sender.tab.id).length === 0;
     quarantine(sender.tab.id, `${sender.frameId}:${sender.documentId ?? sender.url}`, sender.url, reason);
-    await record('quarantined', sender.url, reason);
+    // One notification per page, however many of its frames follow.
+    const site = siteOfUrl(sender.tab.url ?? '')?.origin ?? sender.url;
+    await report({ kind: 'quarantined', what: sender.url, why: reason, person: W.quarantine(site), notify: first ? W.title.quarantine : undefined, tabId: sender.tab.id });
   },
 
   // Content script: a person's drag out of a page started ({active: true}) or
@@ -97,11 +142,18 @@ export const handlers = {
     return typeof since === 'number' && Date.now() - since < 120000;
   },
 
-  // Content script: files it handed to the page sealed, for the popup.
-  async [MSG.sealed](msg, sender) {
-    if (!fromContentScript(sender)) throw new Error('sealed is for content scripts');
-    const count = Number.isSafeInteger(msg.count) ? msg.count : 0;
-    await record('sealed', `${count} file${count === 1 ? '' : 's'} on ${new URL(sender.url).origin}`, '', msg.bytes);
+  // Sealer frame: how one file's seal ended (sealed, cancelled, failed), for
+  // the popup's list of what happened on this page.
+  async [MSG.sealEnd](msg, sender) {
+    const t = await checkToken(msg, sender);
+    const job = `${msg.token}:${msg.job}`;
+    const begun = sealing.get(t.tabId)?.get(job);
+    if (!begun) throw new Error('no such seal');
+    sealing.get(t.tabId)?.delete(job);
+    const kind = { sealed: 'sealed', cancelled: 'cancelled' }[msg.outcome] ?? 'refused';
+    const ms = Number.isSafeInteger(msg.ms) ? msg.ms : null;
+    const why = kind === 'sealed' ? `sealed in ${ms ?? '?'} ms for ${t.origin}` : kind === 'cancelled' ? 'cancelled by the person: nothing was attached or sent' : short(msg.why, 500);
+    await report({ kind, what: begun.name, why, size: begun.size, ms, tabId: t.tabId });
   },
 
   // Sealer frame: prove it was opened by our content script in this tab.
@@ -129,9 +181,14 @@ export const handlers = {
     await ready;
     if (!policy || status.state !== 'valid') throw new Error('no valid OrgSeal policy is installed');
     const modified = Number.isSafeInteger(msg.modified) ? msg.modified : undefined;
-    const s = policy.beginSeal(msg.name, msg.mime, msg.size, modified);
     const site = siteOf(t.origin);
     if (!site) throw new Error('this site is no longer in the OrgSeal policy');
+    const s = policy.beginSeal(msg.name, msg.mime, msg.size, modified);
+    if (Number.isSafeInteger(msg.job)) {
+      const jobs = sealing.get(t.tabId) ?? new Map();
+      sealing.set(t.tabId, jobs);
+      jobs.set(`${msg.token}:${msg.job}`, { name: short(msg.name, 200), size: msg.size, started: Date.now() });
+    }
     return {
       prefix: toBase64(s.prefix),
       chunkKey: toBase64(s.chunkKey),
@@ -156,5 +213,21 @@ export const handlers = {
     return beginOpen(msg.prefix);
   },
 };
+
+// What the popup says about one tab.
+async function tabStatus(tabId) {
+  const tab = await api.tabs.get(tabId).catch(() => null);
+  const site = tab?.url ? siteOfUrl(tab.url) : null;
+  return {
+    id: tabId,
+    mode: badgeModes.get(tabId) ?? 'off',
+    site: site?.origin ?? null,
+    sealNames: Boolean(site?.sealNames),
+    reason: tab?.url && site ? modeFor({ url: tab.url, tab }).reason ?? null : null,
+    quarantined: quarantinedIn(tabId),
+    sealing: [...(sealing.get(tabId)?.values() ?? [])],
+    opening: openingIn(tabId),
+  };
+}
 
 // How far a download has opened, as a percentage on the badge of the tab it

@@ -17,7 +17,7 @@ import { newTopDocument, quarantine } from './badge.js';
 const LATE = 'OrgSeal goes into this part of the page only as it loads (another origin than the protected site\'s, or another spelling of its address), so the page may read files first; files are refused here: use "Attach a sealed file", or open the protected site\'s own address';
 
 export const HOOK = 'extension/content/page-hook.js';
-export const CONTENT = ['base', 'spool', 'sealer', 'routes', 'chooser', 'main'].map((n) => `extension/content/${n}.js`);
+export const CONTENT = ['extension/lib/words.js', ...['base', 'spool', 'sealer', 'routes', 'chooser', 'main'].map((n) => `extension/content/${n}.js`)];
 const IDS = ['orgseal-page-hook', 'orgseal-content'];
 
 // An origin's match pattern. Firefox's match patterns have no port (one with

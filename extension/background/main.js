@@ -6,7 +6,8 @@
 // frames and offscreen document, and intercepts downloads from configured
 // download endpoints. Every message type has one handler, which checks who
 // sent it (by the browser-supplied sender, never by what the message claims).
-import { api, ready, note } from './state.js';
+import { api, ready } from './state.js';
+import { note } from './events.js';
 import { registerContentScripts, injectIntoOpenTabs } from './inject.js';
 import { serve } from '../lib/messages.js';
 import { handlers } from './handlers.js';

@@ -5,8 +5,11 @@
 import { safeFileName } from '../lib/wasm.js';
 import { toBase64, fromBase64 } from '../lib/bytes.js';
 import { MSG, CodedError, ask } from '../lib/messages.js';
-import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, note, record } from './state.js';
+import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready } from './state.js';
 import { badge, badgeModes } from './badge.js';
+import { report, refuseDownload } from './events.js';
+
+const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
 
 // Blob URL → the file name it is saved under: in memory, and in session
 // storage, so that a service worker stopped between download() and its end
@@ -30,15 +33,38 @@ export const ownDownloads = {
 };
 /** Whether `url` is a Blob URL this extension made (an opened download). */
 export const isOwnBlob = (url) => url.startsWith(`blob:${new URL(api.runtime.getURL('')).origin}/`);
-// How far a download has opened, as a percentage on the badge of the tab it
-// came from.
+// How far a download has opened: a percentage on the badge of the tab it
+// came from, and the overlay there (name, percent, Cancel), which OrgSeal's
+// own frame draws where the page cannot change it (content/sealer.js).
 export function showOpenProgress(url, done, total) {
-  const tabId = openingTabs.get(url);
-  if (tabId === undefined || !api.action || !(total > 0)) return;
+  const o = opening.get(url);
+  if (!o || o.tabId === undefined || !(total > 0)) return;
   const pct = Math.min(99, Math.floor((100 * done) / total));
-  api.action.setBadgeText({ tabId, text: `${pct}%` }).catch(() => {});
-  api.action.setTitle({ tabId, title: `OrgSeal is opening a download: ${pct} %` }).catch(() => {});
+  o.pct = pct;
+  if (api.action) {
+    api.action.setBadgeText({ tabId: o.tabId, text: `${pct}%` }).catch(() => {});
+    api.action.setTitle({ tabId: o.tabId, title: W.badge.opening(pct) }).catch(() => {});
+  }
+  tellTab(o, url, { pct });
 }
+function tellTab(o, url, fields) {
+  api.tabs?.sendMessage(o.tabId, { type: MSG.opening, url, name: o.name, ...fields }, { frameId: 0 }).catch(() => {});
+}
+
+/** The downloads being opened in a tab, for the popup. */
+export const openingIn = (tabId) => [...opening].filter(([, o]) => o.tabId === tabId).map(([url, o]) => ({ url, name: o.name, pct: o.pct }));
+
+/** Stops opening `url`; nothing of it is saved. */
+export function cancelOpen(url) {
+  const o = opening.get(url);
+  if (!o) return false;
+  o.cancelled = true;
+  if (!api.offscreen) import('../offscreen/opener.js').then((opener) => opener.cancel(url)).catch(() => {});
+  else api.runtime.sendMessage({ target: 'offscreen', type: MSG.openCancel, url }).catch(() => {});
+  return true;
+}
+/** The tab a download being opened shows its progress in. */
+export const openingTab = (url) => opening.get(url)?.tabId;
 
 // Checks a sealed file's prefix (base64) and returns this one file's chunk key.
 export async function beginOpen(prefix) {
@@ -100,12 +126,13 @@ function unsealedDownloadRefusal(contentType, url) {
   return new CodedError('not-a-file', `the site answered with a web page (${url}), not the file: sign in again and retry; nothing was saved`);
 }
 
-const openingTabs = new Map(); // download URL → the tab whose badge shows its progress
+/** @type {Map<string, { tabId?: number, name: string, pct: number, cancelled: boolean }>} download URL → what is shown of it */
+const opening = new Map();
 
-export async function openDownload(url, browserName) {
-  // The progress goes on the badge of the active tab only if it shows the
-  // download's site; never over another site's protection sign.
-  const [active] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+// `tabId`: the tab that started it, when the browser says (Firefox); else the
+// active tab, if it shows the download's site (never over another site's
+// protection sign).
+export async function openDownload(url, browserName, tabId) {
   const origin = (u) => {
     try {
       return new URL(u).origin;
@@ -113,29 +140,45 @@ export async function openDownload(url, browserName) {
       return null;
     }
   };
-  const tab = active?.url && origin(active.url) === origin(url) ? active : undefined;
-  if (tab?.id !== undefined) openingTabs.set(url, tab.id);
+  if (!(Number.isSafeInteger(tabId) && tabId >= 0)) {
+    const [active] = (await api.tabs?.query({ active: true, lastFocusedWindow: true }).catch(() => [])) ?? [];
+    tabId = active?.url && origin(active.url) === origin(url) ? active.id : undefined;
+  }
+  const o = { tabId, name: (browserName || '').split(/[\\/]/).pop() || 'download', pct: 0, cancelled: false };
+  opening.set(url, o);
+  if (tabId !== undefined) tellTab(o, url, { pct: 0 });
   try {
-    await openAndSave(url, browserName);
+    await openAndSave(url, o);
   } finally {
-    openingTabs.delete(url);
-    if (tab?.id !== undefined && badgeModes.has(tab.id)) badge(tab.id, badgeModes.get(tab.id));
+    opening.delete(url);
+    if (tabId !== undefined) tellTab(o, url, { end: true });
+    if (tabId !== undefined && badgeModes.has(tabId)) badge(tabId, badgeModes.get(tabId));
   }
 }
 
-async function openAndSave(url, browserName) {
-  const fallback = (browserName || '').split(/[\\/]/).pop() || 'download';
+async function openAndSave(url, o) {
+  const fallback = o.name;
+  const tabId = o.tabId;
   let opened;
   try {
     opened = await openInOpener(url);
   } catch (e) {
-    note(`download of ${fallback}`, e.message);
+    if (o.cancelled) {
+      await report({ kind: 'cancelled', what: fallback, why: 'the person cancelled it; nothing was saved', tabId }).catch(() => {});
+      return;
+    }
+    refuseDownload(fallback, e?.code, e?.message ?? String(e), tabId);
+    return;
+  }
+  if (o.cancelled) {
+    revokeOpened(opened.blobUrl);
+    await report({ kind: 'cancelled', what: fallback, why: 'the person cancelled it; nothing was saved', tabId }).catch(() => {});
     return;
   }
   const refusal = opened.sealed ? null : unsealedDownloadRefusal(opened.contentType, opened.finalUrl);
   if (refusal) {
     revokeOpened(opened.blobUrl);
-    note(`download of ${fallback}`, refusal.message);
+    refuseDownload(fallback, refusal.code, refusal.message, tabId);
     return;
   }
   // One rule, the core's, for every name saved: the sealed name, or the
@@ -152,8 +195,15 @@ async function openAndSave(url, browserName) {
     // Not saved: the opened file (and its spool) must not linger.
     ownDownloads.delete(opened.blobUrl);
     revokeOpened(opened.blobUrl);
-    note(`download of ${name}`, `the browser did not save it (${e?.message ?? e})`);
+    refuseDownload(name, 'failed', `the browser did not save it (${e?.message ?? e})`, tabId);
     return;
   }
-  await record(opened.sealed ? 'opened' : 'passed', name, opened.sealed ? '' : 'not sealed: saved as the site sent it', opened.size, opened.ms).catch(() => {});
+  await report({
+    kind: opened.sealed ? 'opened' : 'passed',
+    what: name,
+    why: opened.sealed ? `opened in ${opened.ms} ms` : 'not sealed: saved as the site sent it',
+    size: opened.size,
+    ms: opened.ms,
+    tabId,
+  }).catch(() => {});
 }

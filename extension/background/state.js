@@ -18,22 +18,11 @@ export const FIREFOX = typeof (/** @type {any} */ (api.runtime).getBrowserInfo) 
  * @typedef {{ state: string, problems?: string[], keys?: { label: string, id: string, encrypt: boolean }[],
  *   keyLabels?: string[], sites?: Site[], failClosed?: boolean }} PolicyStatus
  */
-/** @typedef {{ when: number, kind: string, what: string, why: string, size: number | null, ms: number | null }} RecentEntry */
 
 /** @type {PolicyState | null} */
 export let policy = null; // PolicyState, or null when no policy is installed
 /** @type {PolicyStatus} */
 export let status = { state: 'loading' };
-
-// ---- recent operations (for the popup), kept across service worker restarts ----
-export const RECENT_KEY = 'recent';
-export async function record(kind, what, why = '', size = null, ms = null) {
-  const entry = { when: Date.now(), kind, what, why, size, ms };
-  const list = /** @type {RecentEntry[]} */ ((await api.storage.session.get(RECENT_KEY))[RECENT_KEY] ?? []);
-  list.unshift(entry);
-  await api.storage.session.set({ [RECENT_KEY]: list.slice(0, 30) });
-}
-export const note = (what, why) => record('refused', what, why).catch(() => {});
 
 // ---- the policy ----
 // The last site list that loaded, so that a moment without a policy (profile
@@ -206,13 +195,12 @@ export function modeFor(sender) {
   const { site, twin } = found;
   if (twin) {
     const here = canonicalOrigin(sender.url ?? '') ?? 'this address';
-    return { mode: 'blocked', reason: `${here} is another address of the protected site ${site.origin}; OrgSeal blocks files here: open ${site.origin} instead`, site };
+    return { mode: 'blocked', reason: `${here} is another address of your organisation's site ${site.origin}; open ${site.origin} instead`, site };
   }
   if (status.state !== 'valid') {
-    return {
-      mode: status.failClosed ? 'blocked' : 'off',
-      reason: `the OrgSeal policy is not usable (${status.problems?.[0] ?? 'unknown problem'}); ask IT to fix it`,
-    };
+    // The person reads this on the page and in notifications: no policy
+    // member or path (IT reads those in the popup's details).
+    return { mode: status.failClosed ? 'blocked' : 'off', reason: 'OrgSeal is not set up correctly in this browser, so files are blocked here; tell IT' };
   }
   return { mode: 'seal', sealerUrl: SEALER_URL, site };
 }

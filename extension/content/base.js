@@ -68,9 +68,20 @@
   };
 
   // ---- what the person sees ----
+  // A refusal: the person reads it on the page (a notice drawn here, which
+  // the page could cover) and as a browser notification (the background's,
+  // which it cannot), in the plain words of lib/words.js; IT's detail goes
+  // to the console and to the popup's details. `code` is one of
+  // ORGSEAL_WORDS.upload's reasons.
+  S.refuse = (code, names, detail) => {
+    const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
+    const why = code === 'blocked' ? S.config.reason ?? undefined : undefined;
+    const person = (W.upload[code] ?? W.upload['seal-failed'])(names, why);
+    console.warn(`OrgSeal: ${person} (${detail})`);
+    S.ask({ type: 'refused', code, names, reason: why, why: detail }).catch(() => {});
+    S.notice(W.notice(person));
+  };
   S.notice = (text) => {
-    console.warn(text);
-    S.ask({ type: 'refused', why: text }).catch(() => {});
     const host = document.createElement('div');
     const root = host.attachShadow({ mode: 'closed' });
     const box = document.createElement('div');

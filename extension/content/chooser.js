@@ -75,7 +75,7 @@
     const view = named?.ownerDocument?.defaultView ?? window;
     if (!(view.navigator?.userActivation?.isActive ?? activated())) return;
     if (!input) {
-      S.notice('OrgSeal did not open the file chooser: it could not tell which file input this page meant; nothing was attached');
+      S.refuse('no-chooser', [], 'the page asked for a file chooser, and no file input could be told from the event');
       return;
     }
     if (input.disabled || S.refuseHere()) return;

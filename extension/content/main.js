@@ -148,7 +148,7 @@
   };
   S.refuseHere = () => {
     if (S.config.mode !== 'blocked') return false;
-    S.notice(`OrgSeal did not open the file chooser: ${S.config.reason ?? 'files are blocked on this page'}`);
+    S.refuse('blocked', [], `the file chooser was not opened: ${S.config.reason ?? 'files are blocked on this page'}`);
     return true;
   };
   const REACHED = 'this page ran its own code while adding a frame, before OrgSeal could listen there, so the page may read files first; reload the page, or use "Attach a sealed file" in the OrgSeal menu';
@@ -277,6 +277,11 @@
     S.api.runtime.onMessage.addListener((msg, sender, respond) => {
       if (sender.id !== S.api.runtime.id) return;
       if (msg?.type === 'policy-changed') S.refreshConfig();
+      // From the background only (no tab, no page of its own in a tab):
+      // a download of this site being opened, and the popup's Cancel.
+      const fromBackground = !sender.tab && !String(sender.url ?? '').startsWith(ATTACH_PAGE);
+      if (msg?.type === 'opening' && fromBackground) S.showOpening(msg);
+      if (msg?.type === 'cancel-seals' && fromBackground) S.cancelSeals();
       // Only OrgSeal's own attach window, and only in the top frame.
       if (String(msg?.type).startsWith('attach-') && window === window.top && String(sender.url).startsWith(ATTACH_PAGE)) respond(S.onAttach(msg));
     });

@@ -72,7 +72,7 @@
       if (pendingHost === pending) pendingHost = null;
       if (!pending.handled) {
         const names = [...stash.values()].flat().map((f) => f.name);
-        S.notice(`OrgSeal did not hand ${names.join(', ')} to this page: it could not tell which file input inside this page's component received them; nothing was attached, try again`);
+        S.refuse('no-target', names, 'no file input inside the page\'s component could be told apart as the one that received them');
       }
     });
   }
@@ -103,7 +103,7 @@
       // Files dragged out of this page itself are the page's bytes: not
       // sealed, and not passed on either.
       dragFromPage = false;
-      S.notice('OrgSeal did not hand the dropped files to this page: they were dragged from the page itself; drop files from your computer');
+      S.refuse('page-drag', [...dt.files].map((f) => f.name), 'the drag started in this page itself');
       return;
     }
     // Entries must be taken while the event runs.
@@ -118,7 +118,7 @@
         // site too, which this frame's own flag cannot see) carries the
         // page's bytes: never sealed, never passed on.
         if (await S.ask({ type: 'page-drag' })) {
-          throw new Error('they were dragged from a web page, not from your computer; drop files from your computer');
+          throw Object.assign(new Error('a drag from a web page (another frame or window) was in flight'), { code: 'page-drag' });
         }
         const all = [];
         for (const [i, entry] of entries.entries()) {

@@ -3,7 +3,7 @@
 // file is sealed; the progress overlay; jobs, and what waits for them.
 (() => {
   const S = /** @type {any} */ (globalThis).__orgsealNext;
-  const { ask, currentConfig, notice } = S;
+  const { ask, currentConfig } = S;
   const sealedFiles = new WeakSet(); // File objects the sealer made
   S.sealedFiles = sealedFiles;
   let busy = 0;
@@ -154,11 +154,11 @@
   async function sealAll(files, cfg = null) {
     cfg ??= await currentConfig();
     if (cfg.mode === 'off') return files;
-    if (cfg.mode !== 'seal') throw new Error(cfg.reason ?? 'OrgSeal cannot seal files here');
+    if (cfg.mode !== 'seal') throw Object.assign(new Error(cfg.reason ?? 'OrgSeal cannot seal files here'), { code: 'blocked' });
     // A sandboxed document (opaque origin) passes its sandbox on to every frame
     // in it, the sealer's too, where the extension cannot run.
     if (self.origin === 'null') {
-      throw new Error('this page runs in a sandbox (an opaque origin), where OrgSeal cannot seal files; nothing was attached');
+      throw Object.assign(new Error('this page runs in a sandbox (an opaque origin), where OrgSeal cannot seal files; nothing was attached'), { code: 'sandbox' });
     }
     const out = [];
     for (const f of files) {
@@ -166,47 +166,82 @@
       sealedFiles.add(sealed);
       out.push(sealed);
     }
-    ask({ type: 'sealed', count: out.length, bytes: files.reduce((n, f) => n + f.size, 0) }).catch(() => {});
     return out;
   }
 
-  // The sealer frame doubles as the progress overlay: once sealing has taken
-  // a second, it is shown (file name, percent, speed, Cancel). It is another
+  // The sealer frame doubles as the overlay: once sealing has taken a
+  // second it shows the file's name, percent, speed and Cancel; after a seal
+  // it confirms "Sealed" with the name for a few seconds; while a download
+  // from this site opens, its name, percent and Cancel. It is another
   // origin, so the page can neither read nor change what it shows (it can
-  // hide or cover the frame element, which only stops its own upload).
+  // hide or cover the frame element, which only stops its own upload; the
+  // popup offers Cancel too, where the page cannot reach).
   const OVERLAY =
     'display:block !important;position:fixed !important;right:12px !important;bottom:12px !important;' +
     'width:360px !important;height:104px !important;border:0 !important;margin:0 !important;padding:0 !important;' +
     'z-index:2147483647 !important;border-radius:8px !important;box-shadow:0 2px 12px rgba(0,0,0,.3) !important;' +
     'opacity:1 !important;visibility:visible !important;transform:none !important;pointer-events:auto !important';
   let overlayTimer = null;
-  function overlay(show) {
+  let busySince = 0;
+  let confirmUntil = 0;
+  const opening = new Set(); // download URLs shown
+  function refreshOverlay() {
     clearTimeout(overlayTimer);
-    const apply = (on) =>
-      sealer?.then((s) => {
-        s.frame.style.cssText = on ? OVERLAY : 'display:none !important';
-        s.frame.setAttribute('aria-hidden', on ? 'false' : 'true');
-        s.frame.tabIndex = on ? 0 : -1;
-      }, () => {});
-    if (show) overlayTimer = setTimeout(() => busy > 0 && apply(true), 1000);
-    else apply(false);
+    const now = Date.now();
+    const on = (busy > 0 && now - busySince >= 1000) || opening.size > 0 || now < confirmUntil;
+    sealer?.then((s) => {
+      s.frame.style.cssText = on ? OVERLAY : 'display:none !important';
+      s.frame.setAttribute('aria-hidden', on ? 'false' : 'true');
+      s.frame.tabIndex = on ? 0 : -1;
+    }, () => {});
+    // Look again when the next of these changes it.
+    const next = [busy > 0 && now - busySince < 1000 ? busySince + 1000 : 0, now < confirmUntil ? confirmUntil : 0].filter(Boolean);
+    if (next.length) overlayTimer = setTimeout(refreshOverlay, Math.min(...next) - now + 5);
   }
+
+  // A download from this site being opened (the background tells the top
+  // frame): shown in the same frame, with its own Cancel.
+  S.showOpening = async (msg) => {
+    if (window !== window.top || typeof msg?.url !== 'string') return;
+    const cfg = await currentConfig();
+    if (cfg.mode !== 'seal') return;
+    const s = await openSealer(cfg).catch(() => null);
+    if (!s) return;
+    if (msg.end) opening.delete(msg.url);
+    else opening.add(msg.url);
+    s.port.postMessage({ type: 'opening', url: msg.url, name: String(msg.name ?? ''), pct: Number(msg.pct) || 0, end: Boolean(msg.end) });
+    refreshOverlay();
+  };
+
+  // The popup's Cancel (through the background): every seal in this frame stops.
+  S.cancelSeals = () =>
+    sealer?.then((s) => {
+      for (const id of s.calls.keys()) s.port.postMessage({ type: 'cancel', id });
+    }, () => {});
 
   // Runs one sealing job; clicks and submits wait until every job is done.
   // A job the person cancelled drops what was held: nothing is sent.
   let cancelled = false;
   function work(names, job) {
-    if (busy++ === 0) overlay(true);
+    if (busy++ === 0) busySince = Date.now();
+    refreshOverlay();
+    let ok = false;
     job()
+      .then(() => (ok = true))
       .catch((e) => {
         if (e?.code === 'cancelled') {
           cancelled = true;
           console.info(`OrgSeal: sealing ${names.join(', ')} was cancelled; nothing was attached or sent`);
-        } else notice(`OrgSeal did not hand ${names.join(', ')} to this page: ${e.message}`);
+        } else {
+          const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
+          S.refuse(typeof e?.code === 'string' && Object.hasOwn(W.upload, e.code) ? e.code : 'seal-failed', names, e?.message ?? String(e));
+        }
       })
       .finally(() => {
+        // "Sealed" with the name, for a few seconds (the sealer frame says it).
+        if (ok && !cancelled && sealer) confirmUntil = Date.now() + 4000;
         if (--busy > 0) return;
-        overlay(false);
+        refreshOverlay();
         if (cancelled) {
           cancelled = false;
           held.splice(0);

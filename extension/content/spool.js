@@ -82,7 +82,7 @@
     return release;
   }
   const writeError = (e) =>
-    new Error(`the sealed file could not be written to this site's storage on disk (${e?.message ?? e}); free some disk space and try again`);
+    Object.assign(new Error(`the sealed file could not be written to this site's storage on disk (${e?.message ?? e}); free some disk space and try again`), { code: 'disk-full' });
   // A spool file for one sealed file, or null where this origin has none
   // (the sealed file is then assembled in memory, as for small files).
   async function openSpool() {

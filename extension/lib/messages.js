@@ -15,7 +15,8 @@
 // | `site-config`    | content script               | background |
 // | `sealer-token`   | content script               | background |
 // | `refused`        | content script               | background |
-// | `sealed`         | content script               | background |
+// | `seal-end`       | sealer frame (claimed token) | background |
+// | `cancel`         | popup, sealer frame          | background |
 // | `quarantine`     | content script               | background |
 // | `page-drag`      | content script               | background |
 // | `sealer-claim`   | sealer frame (token's tab)   | background |
@@ -24,6 +25,9 @@
 // | `open-progress`  | offscreen document           | background |
 // | `open-url`       | background                   | offscreen  |
 // | `revoke`         | background                   | offscreen  |
+// | `open-cancel`    | background                   | offscreen  |
+// | `opening`        | background                   | content (top frame) |
+// | `cancel-seals`   | background                   | content    |
 // | `policy-changed` | background                   | content    |
 // | `attach-*`       | the attach window (extension/attach/) | content (top frame) |
 
@@ -35,7 +39,11 @@ export const MSG = Object.freeze({
   siteConfig: 'site-config',
   sealerToken: 'sealer-token',
   refused: 'refused',
-  sealed: 'sealed',
+  sealEnd: 'seal-end',
+  cancel: 'cancel',
+  openCancel: 'open-cancel',
+  opening: 'opening',
+  cancelSeals: 'cancel-seals',
   quarantine: 'quarantine',
   pageDrag: 'page-drag',
   sealerClaim: 'sealer-claim',

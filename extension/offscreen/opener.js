@@ -9,6 +9,7 @@ import { openStream } from './open.js';
 import { removeSpool, sweepStale } from '../bulk/spool.js';
 
 const urls = new Map(); // blob URL → its spool file (or undefined)
+const running = new Map(); // download URL → the AbortController of its fetch
 // Spool files hold opened plaintext: any left by a crash go before the first open.
 let swept = null;
 
@@ -18,7 +19,30 @@ let swept = null;
  */
 export async function openUrl(url, { beginOpen, progress }) {
   await sweep();
-  const response = await fetch(url, { credentials: 'include' });
+  const stop = new AbortController();
+  running.set(url, stop);
+  try {
+    return await fetchAndOpen(url, stop.signal, { beginOpen, progress });
+  } catch (e) {
+    if (stop.signal.aborted) throw Object.assign(new Error('cancelled: nothing was saved'), { code: 'cancelled' });
+    throw e;
+  } finally {
+    if (running.get(url) === stop) running.delete(url);
+  }
+}
+
+/** Stops opening `url` (the person's Cancel): its fetch fails, nothing is kept. @param {string} url */
+export function cancel(url) {
+  running.get(url)?.abort();
+}
+
+/**
+ * @param {string} url
+ * @param {AbortSignal} signal
+ * @param {{ beginOpen: (prefix: string) => Promise<any>, progress: (done: number, total: number) => void }} how
+ */
+async function fetchAndOpen(url, signal, { beginOpen, progress }) {
+  const response = await fetch(url, { credentials: 'include', signal });
   if (!response.ok) throw new Error(`the site answered ${response.status} ${response.statusText}`);
   const started = performance.now();
   // How far, for the toolbar badge of the tab the download came from (at

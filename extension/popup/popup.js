@@ -1,9 +1,18 @@
 // @ts-check
-// The popup: what policy is in force, which keys (labels and ids only) and
-// sites, and what was refused recently. Secrets never reach this page.
+// The popup: this tab first (protected or not and why, the key that seals
+// here, what is under way with Cancel, what happened on this page), then the
+// organisation's setup (policy state, keys by label and id, sites), what
+// happened elsewhere, and IT's detail folded away. Secrets never reach this
+// page. Opened as a page, `?tab=ID` names the tab and `?details=1` unfolds
+// the details (a notification's click opens it so).
 import { MSG, ask } from '../lib/messages.js';
+import '../lib/words.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
+const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
+const params = new URLSearchParams(location.search);
+const openDetails = params.get('details') === '1';
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 function el(tag, text, attrs = {}) {
   const e = document.createElement(tag);
@@ -12,90 +21,143 @@ function el(tag, text, attrs = {}) {
   return e;
 }
 
+// Details the person opened stay open across the refresh.
+const keepOpen = new Set();
+document.addEventListener('toggle', (e) => {
+  const t = /** @type {HTMLDetailsElement} */ (e.target);
+  if (t.id) (t.open ? keepOpen.add(t.id) : keepOpen.delete(t.id));
+}, true);
+
+// One event: when, what happened, the name and size; the person's words for
+// a refusal; IT's detail one click away.
+function eventItem(r) {
+  const li = el('li', undefined, { className: r.kind });
+  const size = W.size(r.size);
+  li.append(`${new Date(r.when).toLocaleTimeString()} ${W.event[r.kind] ?? r.kind}: ${r.what}${size ? ` (${size})` : ''}`);
+  if (r.person) li.append(el('span', r.person, { className: 'person' }));
+  if (r.why) {
+    const id = `ev-${r.when}-${r.kind}`;
+    const d = el('details', undefined, { id, open: openDetails || keepOpen.has(id) });
+    d.append(el('summary', 'Details'), el('span', r.why, { className: 'detail' }));
+    li.append(d);
+  }
+  return li;
+}
+
+async function tabId() {
+  const named = Number(params.get('tab'));
+  if (Number.isSafeInteger(named) && named > 0) return named;
+  // The tab the popup opened over (a popup opened as a page has none).
+  const [tab] = (await api.tabs?.query({ active: true, currentWindow: true }).catch(() => [])) ?? [];
+  return tab?.url?.startsWith(api.runtime.getURL('')) ? undefined : tab?.id;
+}
+
 async function render() {
   let answer;
   try {
-    // The tab the popup opened over (a popup opened as a page has none).
-    const [tab] = (await api.tabs?.query({ active: true, currentWindow: true }).catch(() => [])) ?? [];
-    answer = await ask({ type: MSG.status, tabId: tab?.id });
+    answer = await ask({ type: MSG.status, tabId: await tabId() });
   } catch (e) {
-    document.getElementById('state').textContent = `OrgSeal is not running: ${e.message}`;
+    $('state').textContent = `OrgSeal is not running (${e.message}). Restart the browser; if this stays, tell IT.`;
     return;
   }
-  const { status, recent, version, extensionId, installType, guard, failClosed, browser, tab } = answer;
-  // This tab first: whether it is protected, and every part of it where
-  // OrgSeal refuses files because the page may read them first.
-  document.getElementById('tab-section').hidden = !tab;
+  const { status, recent, version, extensionId, installType, guard, failClosed, browser, tab, privateWindows } = answer;
+  const encryptKey = status.keys?.find((k) => k.encrypt)?.label ?? '?';
+
+  // ---- this tab ----
+  $('tab-section').hidden = !tab;
   if (tab) {
     const quarantined = tab.quarantined ?? [];
-    document.getElementById('tab').textContent = quarantined.length
-      ? 'This page: OrgSeal blocks files in these parts of it, because the page could read them before OrgSeal:'
-      : { seal: 'This page is protected: files you pick, drop or paste here are sealed.', blocked: 'This page is protected, but OrgSeal blocks files here (see below).' }[tab.mode] ??
-        'This page is not a site your organisation protects.';
-    document.getElementById('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`, { className: 'refused' })));
-    const attach = document.getElementById('attach');
+    $('tab').textContent = quarantined.length
+      ? W.tab.quarantined
+      : tab.mode === 'seal'
+        ? W.tab.seal(tab.site ?? '', encryptKey)
+        : tab.mode === 'blocked'
+          ? W.tab.blocked(tab.reason ?? 'see below')
+          : W.tab.off;
+    $('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`)));
+    const busy = [
+      ...(tab.sealing ?? []).map((j) => {
+        const li = el('li', `Sealing ${j.name} (${W.size(j.size)})`);
+        const b = el('button', 'Cancel', { type: 'button' });
+        b.onclick = () => ask({ type: MSG.cancel, what: 'seal', tabId: tab.id }).then(render, () => {});
+        li.append(b);
+        return li;
+      }),
+      ...(tab.opening ?? []).map((o) => {
+        const li = el('li', `Opening ${o.name}: ${o.pct} %`);
+        const b = el('button', 'Cancel', { type: 'button' });
+        b.onclick = () => ask({ type: MSG.cancel, what: 'open', url: o.url }).then(render, () => {});
+        li.append(b);
+        return li;
+      }),
+    ];
+    $('busy').replaceChildren(...busy);
+    const attach = $('attach');
     attach.hidden = !(tab.mode === 'seal' && status.state === 'valid');
     // A window of OrgSeal's own, which the page can neither draw nor see into.
     attach.onclick = () =>
       api.windows
         .create({ url: api.runtime.getURL(`extension/attach/attach.html?tab=${tab.id}`), type: 'popup', width: 480, height: 340 })
-        .then(() => window.close(), (e) => (document.getElementById('tab').textContent = `OrgSeal could not open its window: ${e.message}`));
+        .then(() => window.close(), (e) => ($('tab').textContent = `OrgSeal could not open its window (${e.message}). Try again.`));
+    const here = recent.filter((r) => r.tabId === tab.id);
+    $('here-title').hidden = here.length === 0;
+    $('here').replaceChildren(...here.map(eventItem));
   }
-  const state = document.getElementById('state');
+
+  // ---- the organisation's setup ----
+  const state = $('state');
   state.className = status.state;
-  state.textContent = {
-    none: 'No OrgSeal policy is installed: files are not sealed or opened. Ask IT to install the policy.',
-    invalid: 'The OrgSeal policy is invalid: nothing is sealed or opened, and uploads on the configured sites are blocked. Tell IT:',
-    valid: `Policy active: new files are sealed with key “${status.keys?.find((k) => k.encrypt)?.label ?? '?'}”.`,
-    loading: 'Loading the policy…',
-    missing: 'The OrgSeal policy has gone: uploads on the sites it named are blocked until IT restores it.',
-    broken: 'OrgSeal could not read its policy: uploads on the sites it last protected are blocked. Tell IT:',
-  }[status.state] ?? status.state;
-  const problems = document.getElementById('problems');
-  problems.replaceChildren(...(status.problems ?? []).map((p) => el('li', p)));
+  state.textContent = status.state === 'valid' ? W.policy.valid(encryptKey) : W.policy[status.state] ?? status.state;
+  const problems = status.problems ?? [];
+  $('problems-details').hidden = problems.length === 0;
+  if (openDetails) /** @type {HTMLDetailsElement} */ ($('problems-details')).open = true;
+  $('problems').replaceChildren(...problems.map((p) => el('li', p)));
 
   const keys = status.keys ?? [];
-  document.getElementById('keys-section').hidden = keys.length === 0;
-  document.querySelector('#keys tbody').replaceChildren(
+  $('keys-section').hidden = keys.length === 0;
+  document.querySelector('#keys tbody')?.replaceChildren(
     ...keys.map((k) => {
       const tr = el('tr');
-      tr.append(el('td', k.label), el('td', undefined, {}), el('td', k.encrypt ? 'seals new files' : 'opens only'));
+      tr.append(el('td', k.label, { title: k.label }), el('td'), el('td', k.encrypt ? 'seals new files' : 'opens only'));
       tr.children[1].append(el('code', k.id));
       return tr;
     }),
   );
   const sites = status.sites ?? [];
-  document.getElementById('sites-section').hidden = sites.length === 0;
-  document.getElementById('sites').replaceChildren(
-    ...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed)' : ''}`)),
-  );
-  const guardText = document.getElementById('guard');
-  guardText.textContent = status.state === 'none'
+  $('sites-section').hidden = sites.length === 0;
+  $('sites').replaceChildren(...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed too)' : ''}`)));
+  const elsewhere = tab ? recent.filter((r) => r.tabId !== tab.id) : recent;
+  $('recent-section').hidden = elsewhere.length === 0;
+  $('recent').replaceChildren(...elsewhere.map(eventItem));
+
+  // ---- for IT ----
+  const it = /** @type {HTMLDetailsElement} */ ($('it'));
+  if (openDetails || keepOpen.has('it')) it.open = true;
+  $('guard').textContent = status.state === 'none'
     ? 'Upload guard: off (no policy).'
     : !failClosed && (status.state === 'valid' || status.state === 'invalid')
-    ? 'Upload guard: off (the policy does not ask OrgSeal to fail closed).'
-    : guard && browser === 'firefox'
-      ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal as the whole request body are stopped (Firefox does not show the files in a form upload).'
-      : guard
-      ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
-      : installType === 'admin'
-        ? 'Upload guard: off (this browser does not let OrgSeal block requests).'
-        : 'Upload guard: off. OrgSeal was not installed by your organisation\'s policy (it was loaded by hand), and only an extension installed by policy may stop requests. Files are still sealed when you pick, drop or paste them.';
-  document.getElementById('recent-section').hidden = recent.length === 0;
-  const size = (n) => (typeof n === 'number' ? ` (${n} bytes)` : '');
-  document.getElementById('recent').replaceChildren(
-    ...recent.map((r) =>
-      el('li', `${new Date(r.when).toLocaleTimeString()} ${r.kind}: ${r.what}${size(r.size)}${r.why ? `: ${r.why}` : ''}`, {
-        className: r.kind,
-      }),
-    ),
-  );
-  document.getElementById('version').textContent = `OrgSeal ${version} · ${extensionId} · fail-closed: ${status.failClosed ? 'yes' : 'no'}`;
+      ? 'Upload guard: off (the policy does not ask OrgSeal to fail closed).'
+      : guard && browser === 'firefox'
+        ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal as the whole request body are stopped (Firefox does not show the files in a form upload).'
+        : guard
+          ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
+          : installType === 'admin'
+            ? 'Upload guard: off (this browser does not let OrgSeal block requests). Files are still sealed when they are picked, dropped or pasted.'
+            : 'Upload guard: off. OrgSeal was loaded by hand, not installed by policy, and only an extension installed by policy may stop requests. Files are still sealed when they are picked, dropped or pasted.';
+  $('fail-closed').textContent = status.failClosed
+    ? 'Fail closed: yes. A file OrgSeal cannot seal on a protected site is never sent.'
+    : 'Fail closed: no. The policy lets a file OrgSeal cannot seal go unsealed.';
+  $('private').textContent = privateWindows === true
+    ? 'Private windows: OrgSeal runs there too.'
+    : privateWindows === false
+      ? 'Private windows: OrgSeal is not allowed there. Turn them off by policy (orgseal policy render does), or allow OrgSeal there.'
+      : '';
+  $('version').textContent = `OrgSeal ${version} · ${extensionId}`;
   buildHashOnce ??= buildHash().then(
     (h) => `Build ${h}`,
     (e) => `Build hash not available: ${e.message}`,
   );
-  document.getElementById('build').textContent = await buildHashOnce;
+  $('build').textContent = await buildHashOnce;
 }
 
 // The build hash of the extension as it is installed, computed from its own

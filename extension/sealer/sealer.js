@@ -23,23 +23,47 @@ addEventListener('pagehide', () => removeSpool());
 // being sealed, how far, how fast, and Cancel. The page cannot read or
 // restyle any of it (another origin).
 const jobs = new Map(); // id → { name, size, done, started, control }
+const opens = new Map(); // download URL → { name, pct }: downloads of this site being opened
+let lastSealed = null; // { names, at }: what the confirmation names
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 function render() {
   const running = [...jobs.values()];
-  $('box').hidden = running.length === 0;
-  if (!running.length) return;
-  const job = running[0];
-  const secs = (performance.now() - job.started) / 1000;
-  const pct = job.size ? job.done / job.size : 1;
-  $('name').textContent = job.name;
-  $('count').textContent = running.length > 1 ? `1 of ${running.length}` : '';
-  /** @type {HTMLProgressElement} */ ($('bar')).value = pct;
-  const mbps = secs > 0 ? job.done / secs / 1e6 : 0;
-  $('figures').textContent = `${Math.floor(pct * 100)} % · ${mbps.toFixed(0)} MB/s`;
+  const opening = [...opens.entries()];
+  const confirming = !running.length && !opening.length && lastSealed && performance.now() - lastSealed.at < 5000;
+  $('box').hidden = !running.length && !opening.length && !confirming;
+  $('box').className = confirming ? 'done' : '';
+  $('bar').hidden = Boolean(confirming);
+  $('cancel').hidden = Boolean(confirming);
+  if (confirming) {
+    $('what').textContent = 'Sealed: the site gets only the sealed file';
+    $('name').textContent = lastSealed.names.join(', ');
+    $('count').textContent = '';
+    $('figures').textContent = '';
+    return;
+  }
+  if (running.length) {
+    const job = running[0];
+    const secs = (performance.now() - job.started) / 1000;
+    const pct = job.size ? job.done / job.size : 1;
+    $('what').textContent = 'OrgSeal is sealing';
+    $('name').textContent = job.name;
+    $('count').textContent = running.length > 1 ? `1 of ${running.length}` : '';
+    /** @type {HTMLProgressElement} */ ($('bar')).value = pct;
+    const mbps = secs > 0 ? job.done / secs / 1e6 : 0;
+    $('figures').textContent = `${Math.floor(pct * 100)} % · ${mbps.toFixed(0)} MB/s`;
+  } else if (opening.length) {
+    const [, o] = opening[0];
+    $('what').textContent = 'OrgSeal is opening a download';
+    $('name').textContent = o.name;
+    $('count').textContent = opening.length > 1 ? `1 of ${opening.length}` : '';
+    /** @type {HTMLProgressElement} */ ($('bar')).value = o.pct / 100;
+    $('figures').textContent = `${o.pct} %`;
+  }
 }
 $('cancel').addEventListener('click', (e) => {
   if (!e.isTrusted) return;
   for (const job of jobs.values()) job.control.cancelled = true;
+  if (!jobs.size) for (const url of opens.keys()) ask({ type: MSG.cancel, what: 'open', url }).catch(() => {});
   $('figures').textContent = 'cancelling…';
 });
 
@@ -95,16 +119,18 @@ class PortSink {
  * with it, pushes the sealed bytes there and returns what the content script
  * needs to name the File it assembles.
  * @param {string} token
+ * @param {number} job this frame's number for the seal (its seal-end names it)
  * @param {File} file
  * @param {(done: number) => void} progress
  * @param {{ cancelled: boolean }} control
  * @param {PortSink} [streamTo]
  */
-async function seal(token, file, progress, control, streamTo) {
+async function seal(token, job, file, progress, control, streamTo) {
   await loadCore();
   const begin = await ask({
     type: MSG.sealBegin,
     token,
+    job,
     name: file.name,
     mime: file.type,
     size: file.size,
@@ -155,8 +181,16 @@ window.addEventListener('message', async (event) => {
   }
   /** @type {Map<number, PortSink>} */
   const streams = new Map();
+  // How a seal ended, for the popup's list (a seal that never began, say a
+  // policy that went away, is not one).
+  const ended = (job, outcome, ms, why = '') => ask({ type: MSG.sealEnd, token, job, outcome, ms, why }).catch(() => {});
   port.onmessage = async ({ data }) => {
     if (data?.type === 'ack') return streams.get(data.id)?.ack();
+    if (data?.type === 'opening' && typeof data.url === 'string') {
+      if (data.end) opens.delete(data.url);
+      else opens.set(data.url, { name: String(data.name), pct: Math.max(0, Math.min(100, Number(data.pct) || 0)) });
+      return render();
+    }
     if (data?.type === 'cancel') {
       const job = jobs.get(data.id);
       if (job) job.control.cancelled = true;
@@ -179,11 +213,15 @@ window.addEventListener('message', async (event) => {
       };
       const streamTo = data.stream === true ? new PortSink(port, data.id) : undefined;
       if (streamTo) streams.set(data.id, streamTo);
-      const out = await seal(token, data.file, progress, job.control, streamTo);
+      const out = await seal(token, data.id, data.file, progress, job.control, streamTo);
       const ms = performance.now() - job.started;
       port.postMessage(out.file ? { type: 'sealed', id: data.id, file: out.file, ms } : { type: 'sealed', id: data.id, streamed: true, ...out, ms });
+      lastSealed = { names: [...(lastSealed && performance.now() - lastSealed.at < 5000 ? lastSealed.names : []), job.name].slice(-3), at: performance.now() };
+      setTimeout(render, 5100);
+      ended(data.id, 'sealed', Math.round(ms));
     } catch (e) {
       port.postMessage({ type: 'error', id: data.id, message: String(e?.message ?? e), code: e?.code ?? 'error' });
+      ended(data.id, e?.code === 'cancelled' ? 'cancelled' : 'failed', null, String(e?.message ?? e));
     } finally {
       streams.delete(data.id);
       jobs.delete(data.id);

@@ -45,6 +45,21 @@ pub(crate) enum Command {
         /// Overwrite an existing output file.
         #[arg(long)]
         force: bool,
+        /// A new policy only: the site to protect, as its origin
+        /// (`https://files.example.com`), with its --upload and --download paths.
+        #[arg(long, value_name = "ORIGIN", conflicts_with = "policy", requires_all = ["upload", "download"])]
+        site: Option<String>,
+        /// With --site: a path pattern of the site's upload endpoints (`*`
+        /// matches one path segment); repeat for more.
+        #[arg(long, value_name = "PATH", requires = "site")]
+        upload: Vec<String>,
+        /// With --site: a path pattern of the site's download endpoints,
+        /// e.g. `/api/files/*/content`; repeat for more.
+        #[arg(long, value_name = "PATH", requires = "site")]
+        download: Vec<String>,
+        /// With --site: also hide file names from the site.
+        #[arg(long, requires = "site")]
+        seal_names: bool,
     },
     /// Check or render a policy.
     Policy {
@@ -147,6 +162,8 @@ pub(crate) enum PolicyCommand {
         file: PathBuf,
     },
     /// Render the file IT deploys for one browser and OS (it holds the secrets).
+    #[command(override_usage = "orgseal policy render --browser <BROWSER> --os <OS> --extension-id <ID> [OPTIONS] <FILE>\n       \
+                                orgseal policy render --browser <BROWSER> --os <OS> --pin <PINS> --update-url <URL> [OPTIONS] <FILE>")]
     Render(RenderArgs),
 }
 
@@ -155,14 +172,15 @@ pub(crate) struct RenderArgs {
     /// The policy file (checked first).
     pub(crate) file: PathBuf,
     /// Which browser.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Required")]
     pub(crate) browser: render::Browser,
     /// Which operating system.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Required")]
     pub(crate) os: render::Os,
-    /// The extension's id (Chrome-style id, or the Firefox add-on id); with
-    /// --pin, Chrome, Chromium and Edge default to the pins' crxId.
-    #[arg(long, value_name = "ID", required_unless_present = "pin")]
+    /// The extension's id (Chrome-style id, or the Firefox add-on id).
+    /// Required, except with --pin for Chrome, Chromium and Edge, which take
+    /// the pins' crxId.
+    #[arg(long, value_name = "ID", required_unless_present = "pin", help_heading = "Required")]
     pub(crate) extension_id: Option<String>,
     /// Also force-install the pinned build: the pins file from `orgseal
     /// pins` (name, version, crxId). Needs --update-url.

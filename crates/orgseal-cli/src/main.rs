@@ -14,7 +14,7 @@ use args::{Cli, Command, PolicyCommand};
 use clap::Parser;
 pub(crate) use failure::Failure;
 use file_cmd::{decrypt, decrypt_range, encrypt, inspect};
-use policy_cmd::{check, keygen, render_policy, rotate, write_pins};
+use policy_cmd::{NewSite, check, keygen, render_policy, rotate, write_pins};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -34,8 +34,9 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Keygen { label, policy: Some(path), .. } => rotate(&label, &path),
-        Command::Keygen { label, policy: None, output, show_secret, force } => {
-            keygen(&label, output.as_deref(), show_secret, force)
+        Command::Keygen { label, policy: None, output, show_secret, force, site, upload, download, seal_names } => {
+            let site = site.map(|origin| NewSite { origin, upload, download, seal_names });
+            keygen(&label, site, output.as_deref(), show_secret, force)
         }
         Command::Policy { command: PolicyCommand::Check { file } } => check(&file),
         Command::Policy { command: PolicyCommand::Render(args) } => render_policy(args),

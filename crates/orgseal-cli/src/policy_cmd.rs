@@ -2,7 +2,7 @@
 
 use crate::args::RenderArgs;
 use crate::{Failure, files, pins, render};
-use orgseal_core::policy::{KeyEntry, PolicyDocument};
+use orgseal_core::policy::{KeyEntry, PolicyDocument, SiteEntry};
 use orgseal_core::{OrgKey, Policy};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -112,7 +112,8 @@ pub(crate) fn render_policy(args: RenderArgs) -> Result<(), Failure> {
         );
     }
     emit_secret(&rendered.text, output.as_deref(), show_secret, force)?;
-    eprintln!("deploy to: {}", rendered.destination);
+    let file = output.as_deref().map_or_else(|| rendered.default_name.to_string(), |p| p.display().to_string());
+    eprintln!("deploy to: {}", rendered.destination.replace("{file}", &file));
     let (Some(pins), Some(pinning)) = (&pins, &pinning) else { return Ok(()) };
     let package = render::package_url(pinning, browser);
     eprintln!(
@@ -187,13 +188,44 @@ pub(crate) fn load_policy(path: &Path) -> Result<Policy, Failure> {
     })
 }
 
-pub(crate) fn keygen(label: &str, output: Option<&Path>, show_secret: bool, force: bool) -> Result<(), Failure> {
+/// A site for a new policy, as `keygen --site` takes it.
+pub(crate) struct NewSite {
+    pub(crate) origin: String,
+    pub(crate) upload: Vec<String>,
+    pub(crate) download: Vec<String>,
+    pub(crate) seal_names: bool,
+}
+
+pub(crate) fn keygen(
+    label: &str,
+    site: Option<NewSite>,
+    output: Option<&Path>,
+    show_secret: bool,
+    force: bool,
+) -> Result<(), Failure> {
     let key = OrgKey::generate(label);
-    let doc = PolicyDocument { keys: vec![KeyEntry::new(&key, true)], sites: vec![], fail_closed: true };
-    emit_secret(&policy_json(&doc)?, output, show_secret, force)?;
+    let sites = site
+        .into_iter()
+        .map(|s| SiteEntry { origin: s.origin, upload: s.upload, download: s.download, seal_names: s.seal_names })
+        .collect();
+    let doc = PolicyDocument { keys: vec![KeyEntry::new(&key, true)], sites, fail_closed: true };
+    let text = policy_json(&doc)?;
+    // What is written must pass `policy check`: a site written wrongly is
+    // refused here, before any file exists.
+    if let Err(problems) = Policy::from_json(&text) {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(Failure::Usage(format!("the new policy would be invalid: {}", lines.join("; "))));
+    }
+    emit_secret(&text, output, show_secret, force)?;
     eprintln!("key id {} (label \"{}\")", key.id(), key.label());
+    if doc.sites.is_empty() {
+        eprintln!("{NO_SITES}");
+    }
     Ok(())
 }
+
+const NO_SITES: &str = "warning: the policy names no site, so OrgSeal seals nothing: add one with `orgseal keygen \
+                        --site ORIGIN --upload PATH --download PATH`, or to \"sites\" by hand";
 
 /// Writes text that holds secrets: to a 0600 file, or to standard output
 /// when that is not a terminal (or `--show-secret` says it may be).
@@ -257,6 +289,9 @@ pub(crate) fn check(path: &Path) -> Result<(), Failure> {
                 policy.sites.len(),
                 policy.fail_closed
             );
+            if policy.sites.is_empty() {
+                eprintln!("{NO_SITES}");
+            }
             Ok(())
         }
         Err(problems) => {

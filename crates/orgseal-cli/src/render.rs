@@ -58,8 +58,11 @@ pub enum Os {
 pub struct Rendered {
     /// The file's text.
     pub text: String,
-    /// Where the browser reads it (or how it is deployed).
+    /// Where the browser reads it (or how it is deployed); `{file}` stands
+    /// for the rendered file's name.
     pub destination: &'static str,
+    /// The name `{file}` takes when the file went to standard output.
+    pub default_name: &'static str,
 }
 
 /// What `--pin` adds: force-install one pinned version from a self-hosted
@@ -259,11 +262,13 @@ pub fn render(
             },
             destination: match os {
                 Os::Linux => {
-                    "/etc/firefox/policies/policies.json (Debian's ESR also reads /usr/lib/firefox-esr/distribution/policies.json)"
+                    "copy {file} to /etc/firefox/policies/policies.json (Debian's ESR also reads \
+                     /usr/lib/firefox-esr/distribution/policies.json)"
                 }
-                Os::Windows => "C:\\Program Files\\Mozilla Firefox\\distribution\\policies.json",
-                Os::Macos => "/Applications/Firefox.app/Contents/Resources/distribution/policies.json",
+                Os::Windows => "copy {file} to C:\\Program Files\\Mozilla Firefox\\distribution\\policies.json",
+                Os::Macos => "copy {file} to /Applications/Firefox.app/Contents/Resources/distribution/policies.json",
             },
+            default_name: "policies.json",
         },
         (b, Os::Linux) => Rendered {
             text: {
@@ -273,17 +278,21 @@ pub fn render(
                 pretty(&Value::Object(top))
             },
             destination: match b {
-                Browser::Chrome => "/etc/opt/chrome/policies/managed/orgseal.json",
-                Browser::Chromium => "/etc/chromium/policies/managed/orgseal.json",
-                _ => "/etc/opt/edge/policies/managed/orgseal.json",
+                Browser::Chrome => "copy {file} to /etc/opt/chrome/policies/managed/orgseal.json",
+                Browser::Chromium => "copy {file} to /etc/chromium/policies/managed/orgseal.json",
+                _ => "copy {file} to /etc/opt/edge/policies/managed/orgseal.json",
             },
+            default_name: "orgseal.json",
         },
-        (b, Os::Windows) => {
-            Rendered { text: reg(policy, b, extension_id, &own), destination: "import with: reg import orgseal.reg" }
-        }
+        (b, Os::Windows) => Rendered {
+            text: reg(policy, b, extension_id, &own),
+            destination: "import with: reg import {file} (or through Group Policy Preferences)",
+            default_name: "orgseal.reg",
+        },
         (b, Os::Macos) => Rendered {
             text: mobileconfig(policy, b, extension_id, &own),
-            destination: "install as a configuration profile (MDM or System Settings)",
+            destination: "install {file} as a configuration profile (MDM or System Settings)",
+            default_name: "orgseal.mobileconfig",
         },
     }
 }

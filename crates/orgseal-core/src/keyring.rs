@@ -34,6 +34,14 @@ pub enum SecretError {
         "must be base64url without padding (A-Z, a-z, 0-9, '-', '_'); it has a character outside that alphabet at position {0}"
     )]
     Alphabet(usize),
+    /// 43 characters of the key followed by base64's padding `=`: the form
+    /// other tools (`openssl rand -base64`, standard encoders) write.
+    #[error("ends with padding '=': remove the trailing '=' (the key is the 43 characters before it)")]
+    Padded,
+    /// Standard base64 (`+` or `/`) instead of base64url.
+    /// (Which character and where are not said: they are part of the key.)
+    #[error("is standard base64 (it has '+' or '/'): write it as base64url, with '-' for '+' and '_' for '/', and no '='")]
+    StandardAlphabet,
     /// 43 valid characters whose last one carries non-zero padding bits.
     #[error("is not canonical base64url: its last character has bits beyond the 32 bytes")]
     NonCanonical,
@@ -80,6 +88,15 @@ impl OrgKey {
     /// A key from the policy's text form: 43 characters of base64url, no padding.
     pub fn from_base64url(label: impl Into<String>, text: &str) -> Result<Self, SecretError> {
         let chars = text.chars().count();
+        let key_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '+' || c == '/';
+        if (chars == 44 && text.ends_with('=') || chars == 45 && text.ends_with("=="))
+            && text.trim_end_matches('=').chars().all(key_char)
+        {
+            return Err(SecretError::Padded);
+        }
+        if text.contains(['+', '/']) {
+            return Err(SecretError::StandardAlphabet);
+        }
         if chars != 43 {
             return Err(SecretError::Length(chars));
         }

@@ -201,7 +201,12 @@ pub fn check(value: &Value) -> Report {
         p("policy".into(), "must be a JSON object with members keys, sites and failClosed".into());
         return Report { problems, policy: None, sites: vec![], key_labels: vec![] };
     };
-    // Unknown members are ignored, as Chrome drops members not in the schema.
+    // A member the contract does not name is a typo far more often than not
+    // (`sealname`, `failclosed`), and a typo silently leaves a rule unset:
+    // each one is a problem that names the member it most likely meant.
+    // (Chromium drops such members before the extension sees them, so there
+    // `orgseal policy check` is the place they are caught.)
+    unknown_members("", obj, &["keys", "sites", "failClosed"], &mut p);
 
     // keys
     let mut keys = Vec::new();
@@ -223,6 +228,7 @@ pub fn check(value: &Value) -> Report {
                     Some(l) => format!("keys[{i}] \"{}\"", printable(l)),
                     None => format!("keys[{i}]"),
                 };
+                unknown_members(&format!("{name}."), e, &["label", "secret", "encrypt"], &mut p);
                 match label {
                     None => p(format!("{name}.label"), "is missing or not a string".into()),
                     Some(l) => {
@@ -317,6 +323,7 @@ fn check_site(i: usize, entry: &Value, p: &mut impl FnMut(String, String)) -> Op
         p(format!("sites[{i}]"), "must be an object with origin, upload, download".into());
         return None;
     };
+    unknown_members(&format!("sites[{i}]."), e, &["origin", "upload", "download", "sealNames"], p);
     let origin = match e.get("origin").and_then(Value::as_str) {
         Some(o) => match check_origin(o) {
             Ok(canonical) => Some(canonical),
@@ -368,6 +375,25 @@ fn patterns(i: usize, member: &str, e: &Map<String, Value>, p: &mut impl FnMut(S
         Some(_) => p(format!("sites[{i}].{member}"), "must be an array of path patterns".into()),
     }
     out
+}
+
+/// One problem for each member of `obj` that is not in `known`, naming the
+/// known member it most likely meant (same letters in another case, or at
+/// most two edits away).
+fn unknown_members(at: &str, obj: &Map<String, Value>, known: &[&str], p: &mut impl FnMut(String, String)) {
+    for name in obj.keys().filter(|n| !known.contains(&n.as_str())) {
+        let guess = known
+            .iter()
+            .map(|k| (strsim::levenshtein(&name.to_lowercase(), &k.to_lowercase()), k))
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d);
+        let listed = known.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
+        let message = match guess {
+            Some((_, k)) => format!("is not a policy member: did you mean \"{k}\"? (members here: {listed})"),
+            None => format!("is not a policy member (members here: {listed}); remove it"),
+        };
+        p(format!("{at}{}", printable(name)), message);
+    }
 }
 
 /// Why a written origin is not accepted as it stands.

@@ -293,3 +293,45 @@ fn a_site_with_bad_patterns_stays_known() {
     assert_eq!(report.sites[0].origin, "https://files.example.com");
     assert_eq!(report.sites[0].upload.iter().map(|p| p.as_str()).collect::<Vec<_>>(), ["/upload"]);
 }
+
+#[test]
+fn a_misspelled_member_is_a_problem_that_names_what_was_meant() {
+    let mut v = valid();
+    v["failclosed"] = json!(false);
+    v["sites"][0]["sealname"] = json!(true);
+    v["keys"][1]["Encrypt"] = json!(true);
+    v["comment"] = json!("written by hand");
+    let report = check(&v);
+    assert!(report.policy.is_none(), "a policy with a typo must not load");
+    let text: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    let has = |member: &str, words: &str| {
+        assert!(
+            text.iter().any(|t| t.starts_with(&format!("{member}: ")) && t.contains(words)),
+            "expected {member} to say {words:?}: {text:#?}"
+        );
+    };
+    has("failclosed", "did you mean \"failClosed\"?");
+    has("sites[0].sealname", "did you mean \"sealNames\"?");
+    has("keys[1] \"2026-q3\".Encrypt", "did you mean \"encrypt\"?");
+    has("comment", "is not a policy member (members here: \"keys\", \"sites\", \"failClosed\"); remove it");
+    assert_eq!(text.len(), 4, "{text:#?}");
+    // The sites it names stay known, to be blocked while the policy is invalid.
+    assert_eq!(report.sites.len(), 1);
+}
+
+#[test]
+fn a_padded_or_standard_base64_secret_says_how_to_fix_it() {
+    let good = secret();
+    let problem = |s: String| {
+        let mut v = valid();
+        v["keys"][0]["secret"] = json!(s);
+        let text: Vec<String> = check(&v).problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(!text[0].contains(&s), "the message must not repeat the secret: {}", text[0]);
+        text[0].clone()
+    };
+    assert!(problem(format!("{good}=")).contains("remove the trailing '='"));
+    let standard = format!("{}+{}", &good[..10], &good[11..]);
+    assert!(problem(standard).contains("write it as base64url, with '-' for '+' and '_' for '/'"));
+    assert!(problem(good[..42].to_string()).contains("must be 43 characters"));
+}
