@@ -8,8 +8,13 @@ import { api } from './state.js';
 const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
 
 export const badgeModes = new Map(); // tabId → the mode its top document has
-/** @type {Map<number, { frames: Map<string, { url: string, reason: string }> }>} */
+/** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean }>} */
 const quarantines = new Map();
+const page = (tabId) => {
+  const q = quarantines.get(tabId) ?? { frames: new Map(), since: 0, told: false };
+  quarantines.set(tabId, q);
+  return q;
+};
 
 // The badge states, agreed once: ON (green) where files are sealed, "!"
 // (red) where OrgSeal blocks files (the whole page, or a part the page could
@@ -36,15 +41,27 @@ export function badge(tabId, mode) {
 // the new document's scripts can speak): its quarantined frames go. A
 // document back from the back/forward cache says again that it is
 // quarantined (content/base.js sends it with each site-config).
+// Its mode goes too: the new document's site-config sets it (a page of a
+// site OrgSeal does not protect never asks, and must not keep the old ON).
 export function newTopDocument(tabId) {
-  quarantines.set(tabId, { frames: new Map() });
+  quarantines.set(tabId, { frames: new Map(), since: Date.now(), told: false });
+  badgeModes.delete(tabId);
 }
 
+/** When the tab's top document came (what happened "on this page" is what came after). */
+export const pageSince = (tabId) => quarantines.get(tabId)?.since ?? 0;
+
 export function quarantine(tabId, frameKey, url, reason) {
-  const q = quarantines.get(tabId) ?? { frames: new Map() };
-  quarantines.set(tabId, q);
-  q.frames.set(frameKey, { url, reason });
+  page(tabId).frames.set(frameKey, { url, reason });
   badge(tabId, badgeModes.get(tabId) ?? 'seal');
+}
+
+/** True the first time it is asked for a tab's page: one notice per page. */
+export function firstQuarantineNotice(tabId) {
+  const q = page(tabId);
+  const first = !q.told;
+  q.told = true;
+  return first;
 }
 
 /** The quarantined frames of a tab, for the popup. */

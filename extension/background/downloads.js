@@ -31,7 +31,8 @@ async function configuredDownload(item) {
 // site's own pages start (or the person, from the browser itself) is
 // fetched again and opened; another site must not make OrgSeal save the
 // person's files (a hidden frame on evil.example pointed at a download URL).
-const initiators = new Map(); // download URL → origin of the page that asked for it (null: the person)
+/** @type {Map<string, { from: string | null, tabId: number }>} download URL → the origin of the page that asked for it (null: the person) and its tab */
+const initiators = new Map();
 function noteInitiator(details) {
   try {
     if (!policy?.isDownload(canonicalOrigin(details.url), new URL(details.url).pathname)) return {};
@@ -39,7 +40,7 @@ function noteInitiator(details) {
     return {};
   }
   initiators.delete(details.url);
-  initiators.set(details.url, details.initiator ?? null);
+  initiators.set(details.url, { from: details.initiator ?? null, tabId: details.tabId });
   if (initiators.size > 200) initiators.delete(initiators.keys().next().value);
   return {};
 }
@@ -71,12 +72,13 @@ if (api.downloads?.onDeterminingFilename) {
       // Ours: cancel the browser's copy (the site's sealed bytes) and fetch it again.
       await api.downloads.cancel(item.id);
       api.downloads.erase({ id: item.id }).catch(() => {});
-      const from = initiators.get(item.url) ?? initiators.get(item.finalUrl);
+      const asked = initiators.get(item.url) ?? initiators.get(item.finalUrl);
+      const from = asked?.from;
       if (from && !siteOfUrl(from)) {
         refuseDownload(nameOf(item.filename, item.url), 'other-site', `${item.url}: started by ${originOf(from)}, not by the site: stopped, nothing was saved`);
         return;
       }
-      await openDownload(item.url, item.filename);
+      await openDownload(item.url, item.filename, asked?.tabId);
     })().catch((e) => refuseDownload(nameOf(item.filename, item.url), e?.code, `${item.url}: ${e?.message ?? e}`));
     return true;
   });

@@ -42,7 +42,8 @@ function decide(details, picked) {
   return { cancel: true };
 }
 try {
-  api.webRequest?.onBeforeRequest.addListener(guard, { urls: ['http://*/*', 'https://*/*'] }, ['blocking', 'requestBody']);
+  // (Firefox waits for a promise; the chrome types know only a plain answer.)
+  api.webRequest?.onBeforeRequest.addListener(/** @type {any} */ (guard), { urls: ['http://*/*', 'https://*/*'] }, ['blocking', 'requestBody']);
   guardRunning = Boolean(api.webRequest);
 } catch {
   guardRunning = false;

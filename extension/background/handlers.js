@@ -5,7 +5,7 @@ import { toBase64 } from '../lib/bytes.js';
 import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
 import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, siteOf, siteOfUrl, modeFor, openedSettled } from './state.js';
 import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
-import { badge, badgeModes, quarantine, quarantinedIn } from './badge.js';
+import { badge, badgeModes, quarantine, quarantinedIn, pageSince, firstQuarantineNotice } from './badge.js';
 import { guardRunning } from './guard.js';
 import { beginOpen, showOpenProgress, openingIn, cancelOpen, openingTab } from './opening.js';
 import { RECENT_KEY, report } from './events.js';
@@ -121,11 +121,10 @@ export const handlers = {
     await ready.catch(() => {});
     if (modeFor(sender).mode === 'off') return;
     const reason = String(msg.reason ?? '').slice(0, 500);
-    const first = quarantinedIn(sender.tab.id).length === 0;
     quarantine(sender.tab.id, `${sender.frameId}:${sender.documentId ?? sender.url}`, sender.url, reason);
     // One notification per page, however many of its frames follow.
     const site = siteOfUrl(sender.tab.url ?? '')?.origin ?? sender.url;
-    await report({ kind: 'quarantined', what: sender.url, why: reason, person: W.quarantine(site), notify: first ? W.title.quarantine : undefined, tabId: sender.tab.id });
+    await report({ kind: 'quarantined', what: sender.url, why: reason, person: W.quarantine(site), notify: firstQuarantineNotice(sender.tab.id) ? W.title.quarantine : undefined, tabId: sender.tab.id });
   },
 
   // Content script: a person's drag out of a page started ({active: true}) or
@@ -221,6 +220,7 @@ async function tabStatus(tabId) {
   return {
     id: tabId,
     mode: badgeModes.get(tabId) ?? 'off',
+    since: pageSince(tabId),
     site: site?.origin ?? null,
     sealNames: Boolean(site?.sealNames),
     reason: tab?.url && site ? modeFor({ url: tab.url, tab }).reason ?? null : null,

@@ -65,7 +65,7 @@
       /** @param {string[]} names @param {string} [why] the page-level reason, already plain */
       blocked: (names, why) => {
         const reason = why ?? 'OrgSeal blocks files on this page';
-        return `${names.length ? `${list(names)} was not attached` : 'No file was chosen'}: ${reason.replace(/[.;\s]+$/, '')}.${/Attach/.test(reason) ? '' : ` ${ATTACH}`}`;
+        return `${names.length ? `${list(names)} was not attached` : 'No file was chosen'}: ${reason.replace(/[.;\s]+$/, '')}.`;
       },
       'seal-failed': (/** @type {string[]} */ names) => `${list(names)} could not be sealed, so nothing was attached or sent. Try again; if it keeps happening, tell IT.`,
       'page-drag': () => 'Files dragged from a web page are not attached. Drag the file from your computer (or your file manager) instead.',

@@ -39,6 +39,7 @@ function eventItem(r) {
     const id = `ev-${r.when}-${r.kind}`;
     const d = el('details', undefined, { id, open: openDetails || keepOpen.has(id) });
     d.append(el('summary', 'Details'), el('span', r.why, { className: 'detail' }));
+    if (r.notice) d.append(el('span', `Shown as a notification: ${r.notice.title}`, { className: 'detail person' }));
     li.append(d);
   }
   return li;
@@ -47,6 +48,10 @@ function eventItem(r) {
 async function tabId() {
   const named = Number(params.get('tab'));
   if (Number.isSafeInteger(named) && named > 0) return named;
+  // Opened as a page for the tab showing exactly `url` (how tests and IT's
+  // screenshots open it).
+  const url = params.get('url');
+  if (url) return (await api.tabs.query({})).find((t) => t.url === url)?.id;
   // The tab the popup opened over (a popup opened as a page has none).
   const [tab] = (await api.tabs?.query({ active: true, currentWindow: true }).catch(() => [])) ?? [];
   return tab?.url?.startsWith(api.runtime.getURL('')) ? undefined : tab?.id;
@@ -99,7 +104,7 @@ async function render() {
       api.windows
         .create({ url: api.runtime.getURL(`extension/attach/attach.html?tab=${tab.id}`), type: 'popup', width: 480, height: 340 })
         .then(() => window.close(), (e) => ($('tab').textContent = `OrgSeal could not open its window (${e.message}). Try again.`));
-    const here = recent.filter((r) => r.tabId === tab.id);
+    const here = recent.filter((r) => r.tabId === tab.id && r.when >= (tab.since ?? 0));
     $('here-title').hidden = here.length === 0;
     $('here').replaceChildren(...here.map(eventItem));
   }
@@ -126,7 +131,7 @@ async function render() {
   const sites = status.sites ?? [];
   $('sites-section').hidden = sites.length === 0;
   $('sites').replaceChildren(...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed too)' : ''}`)));
-  const elsewhere = tab ? recent.filter((r) => r.tabId !== tab.id) : recent;
+  const elsewhere = tab ? recent.filter((r) => !(r.tabId === tab.id && r.when >= (tab.since ?? 0))) : recent;
   $('recent-section').hidden = elsewhere.length === 0;
   $('recent').replaceChildren(...elsewhere.map(eventItem));
 

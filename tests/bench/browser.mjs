@@ -262,7 +262,7 @@ async function fileInput(cdp, selector) {
 async function roundTrip(site, policy, work) {
   const browser = await launch({ policy });
   try {
-    await browser.popupText({ until: /Policy active/ });
+    await browser.popupText({ until: /OrgSeal is set up/ });
     const page = browser.page;
     const bytes = ROUNDTRIP_MIB * 1048576;
     const file = path.join(work, 'disk-image.img');
@@ -341,7 +341,7 @@ async function main() {
   const policy = validPolicy([site.origin]);
   const browser = await launch({ policy });
   try {
-    await browser.popupText({ until: /Policy active/ });
+    await browser.popupText({ until: /OrgSeal is set up/ });
     const page = browser.page;
     if (process.env.ORGSEAL_BENCH_DEBUG) page.on('console', (m) => debug('console:', m.text()));
     if (ROUNDTRIP_MIB > 0 && process.env.ORGSEAL_BENCH_PROFILE !== '1') await roundTrip(site, policy, work);

@@ -17,7 +17,7 @@ let picked, dropped;
 before(async () => {
   site = await startVendor();
   browser = await launch({ policy: validPolicy([site.origin]) });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await site.signIn(browser.page);
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.origin });
   await servePages(browser.context, site.origin, ATTACK_PAGES);

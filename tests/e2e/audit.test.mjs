@@ -23,7 +23,7 @@ before(async () => {
   site = await startVendor();
   crx = await itDeploys({ distDir: DIST, policy: validPolicy([site.origin]) });
   browser = await launch({ installed: crx });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
 });
 
 after(async () => {

@@ -19,7 +19,7 @@ const windowed = engine === 'firefox' && process.env.ORGSEAL_DEMO_WINDOW === '1'
 const browser = windowed ? await launchFirefox({ policy, headless: false }) : await launchIn(engine, { policy });
 let dir;
 try {
-  const status = await browser.popupText({ until: /Policy active|invalid|No OrgSeal/ });
+  const status = await browser.popupText({ until: /OrgSeal is set up|invalid|No OrgSeal/ });
   console.log(`${engine} popup: ${status.split('\n').find((l) => /policy/i.test(l)) ?? status}`);
   const worker = browser.context?.serviceWorkers()[0];
   const bg = [];

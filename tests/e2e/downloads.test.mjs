@@ -84,7 +84,7 @@ for (const engine of ENGINES) {
     let browser;
     before(async () => {
       browser = await launchIn(engine, { policy });
-      await browser.popupText({ until: /Policy active/ });
+      await browser.popupText({ until: /OrgSeal is set up/ });
     });
     after(async () => {
       await browser?.close();

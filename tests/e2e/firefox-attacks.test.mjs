@@ -17,7 +17,7 @@ before(async () => {
   vendor = await startVendor();
   site = await labSite(vendor.origin, ATTACK_PAGES);
   browser = await launchFirefox({ policy: validPolicy([site.origin]) });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await openSite(browser.page, site.origin);
   picked = await sampleFile(40000, cleanup, 'picked');
 });

@@ -48,7 +48,7 @@ before(async () => {
   const deployed = JSON.parse(await readFile(rendered, 'utf8'));
   assert.equal(deployed.policies.ExtensionSettings[GECKO_ID].installation_mode, 'force_installed');
   browser = await launchFirefox({ policiesJson: await readFile(rendered) });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
 });
 
 after(async () => {

@@ -18,7 +18,7 @@ before(async () => {
   lab = await labSite(vendor.origin, { '/lab/hostile': HOSTILE });
   policy = validPolicy([lab.origin]);
   browser = await launchFirefox({ policy });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await openSite(browser.page, lab.origin);
 });
 

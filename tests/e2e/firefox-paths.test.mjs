@@ -23,7 +23,7 @@ before(async () => {
   site = await labSite(vendor.origin, { ...PATH_PAGES, '/lab/ahead': AHEAD, '/lab/inner': INNER });
   site.pages['/lab/cross-frame'] = labPage(`<iframe id="widget" src="${other.origin}/lab/widget"></iframe>`);
   browser = await launchFirefox({ policy: validPolicy([site.origin]) });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await openSite(browser.page, site.origin);
   dir = await tempDir('orgseal-paths-');
   files = await pathSamples(dir);

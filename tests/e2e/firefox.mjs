@@ -165,10 +165,15 @@ export async function launchFirefox({ policy, policiesJson, headless = true } = 
       browser.page = new Page(browser);
     },
     /**
-     * The popup's text: opened in a tab as the toolbar button would show it.
-     * @param {{ until?: RegExp }} [opts]
+     * Runs `fn(page)` on the popup's page, opened in a tab as the toolbar
+     * button would show it (details unfolded; `tabUrl`: about the tab
+     * showing that address), then closes it.
+     * @template T
+     * @param {{ tabUrl?: string }} opts
+     * @param {(page: Page) => Promise<T>} fn
+     * @returns {Promise<T>}
      */
-    async popupText({ until } = {}) {
+    async withPopup({ tabUrl } = {}, fn) {
       const driver = state.driver;
       const back = await driver.getWindowHandle();
       const before = new Set(await driver.getAllWindowHandles());
@@ -177,27 +182,33 @@ export async function launchFirefox({ policy, policiesJson, headless = true } = 
       await driver.executeScript(
         `const w = Services.wm.getMostRecentWindow('navigator:browser');
          w.gBrowser.selectedTab = w.gBrowser.addTab(arguments[0], { triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal() });`,
-        browser.popupUrl,
+        `${browser.popupUrl}?details=1${tabUrl ? `&url=${encodeURIComponent(tabUrl)}` : ''}`,
       );
       await driver.setContext('content');
       const handle = (await driver.getAllWindowHandles()).find((h) => !before.has(h));
       await driver.switchTo().window(handle);
-      const read = () => driver.executeScript('return document.body ? document.body.innerText : ""');
-      const deadline = Date.now() + 20000;
-      let text;
-      for (;;) {
-        text = await read().catch(() => '');
-        if (until ? until.test(text) : text && !text.includes('Loading')) break;
-        if (Date.now() > deadline) {
-          await driver.close();
-          await driver.switchTo().window(back);
-          throw new Error(`popup never matched ${until ?? 'a loaded state'}: ${text}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
+      try {
+        return await fn(new Page(browser));
+      } finally {
+        await driver.close();
+        await driver.switchTo().window(back);
       }
-      await driver.close();
-      await driver.switchTo().window(back);
-      return text;
+    },
+    /**
+     * The popup's text (see withPopup).
+     * @param {{ until?: RegExp, tabUrl?: string }} [opts]
+     */
+    async popupText({ until, tabUrl } = {}) {
+      return browser.withPopup({ tabUrl }, async (popup) => {
+        const read = () => popup.evaluate(() => (document.body ? document.body.innerText : ''));
+        const deadline = Date.now() + 20000;
+        for (;;) {
+          const text = await read().catch(() => '');
+          if (until ? until.test(text) : text && !text.includes('Loading')) return text;
+          if (Date.now() > deadline) throw new Error(`popup never matched ${until ?? 'a loaded state'}: ${text}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      });
     },
     async close() {
       await state.driver?.quit().catch(() => {});

@@ -19,7 +19,7 @@ before(async () => {
   crx = await forceInstallServer();
   policy = validPolicy([site.origin]);
   browser = await launch({ policy, installed: crx });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await site.signIn(browser.page);
   // Another site on the same host (same renderer process, so the page can
   // read the file it is handed); it is not in the policy.
@@ -139,7 +139,7 @@ test('force-installed: after the extension is replaced under an open tab whose p
     if (Date.now() > back) throw new Error('the extension was not installed again within 30 s');
     await new Promise((r) => setTimeout(r, 250));
   }
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   const warnings = [];
   page.on('console', (m) => warnings.push(m.text()));
   const second = await sampleFile(10000, dirs, 'second');

@@ -270,9 +270,23 @@ export async function launch({ policy, extraPolicy, installed } = {}) {
       await writePolicy(p);
     },
     popupUrl: `chrome-extension://${id}/extension/popup/popup.html`,
-    async popupText({ until } = {}) {
+    /**
+     * Runs `fn(page)` on the popup's page, opened in a tab (details
+     * unfolded; `tabUrl`: about the tab showing that address), then closes it.
+     */
+    async withPopup({ tabUrl } = {}, fn) {
       const popup = await context.newPage();
-      await popup.goto(this.popupUrl);
+      try {
+        await popup.goto(`${this.popupUrl}?details=1${tabUrl ? `&url=${encodeURIComponent(tabUrl)}` : ''}`);
+        return await fn(popup);
+      } finally {
+        await popup.close();
+      }
+    },
+    /** The popup's text, details unfolded; `tabUrl`: about the tab showing that address. */
+    async popupText({ until, tabUrl } = {}) {
+      const popup = await context.newPage();
+      await popup.goto(`${this.popupUrl}?details=1${tabUrl ? `&url=${encodeURIComponent(tabUrl)}` : ''}`);
       if (until) {
         await popup
           .waitForFunction((re) => new RegExp(re).test(document.body.innerText), until.source, { timeout: 20000 })

@@ -15,7 +15,7 @@ before(async () => {
   site = await startVendor();
   policy = validPolicy([site.origin]);
   browser = await launch({ policy });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await site.signIn(browser.page);
   await servePages(browser.context, site.origin, { '/lab/hostile': HOSTILE });
 });

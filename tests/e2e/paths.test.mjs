@@ -17,7 +17,7 @@ before(async () => {
   other = await startVendor(); // another site, not in the policy
   PAGES['/lab/cross-frame'] = lab(`<iframe id="widget" src="${other.origin}/lab/widget"></iframe>`);
   browser = await launch({ policy: validPolicy([site.origin]) });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   await site.signIn(browser.page);
   await servePages(browser.context, site.origin, PAGES);
   dir = await tempDir('orgseal-paths-');

@@ -98,7 +98,7 @@ for (const engine of ENGINES) {
       const site = await startVendor();
       const browser = await launchIn(engine, { policy: validPolicy([site.origin]) });
       try {
-        await browser.popupText({ until: /Policy active/ });
+        await browser.popupText({ until: /OrgSeal is set up/ });
         await browser.setPolicy(undefined);
         const text = await browser.popupText({ until: /has gone/ });
         assert.match(text, /blocked until IT restores it/);

@@ -55,7 +55,7 @@ for (const engine of ENGINES) {
     let browser;
     before(async () => {
       browser = await launchIn(engine, { policy: validPolicy([site.origin]) });
-      await browser.popupText({ until: /Policy active/ });
+      await browser.popupText({ until: /OrgSeal is set up/ });
     });
     after(async () => {
       await browser?.close();

@@ -31,7 +31,7 @@ test('a tab opened before the policy arrives is quarantined once it does (OrgSea
     assert.equal(await badgeText(browser.context, `${site.origin}/lab/page`), '');
     // IT pushes the policy while the page stays open.
     await browser.setPolicy(validPolicy([site.origin]));
-    await browser.popupText({ until: /Policy active/ });
+    await browser.popupText({ until: /OrgSeal is set up/ });
     const waitBadge = async (want) => {
       const deadline = Date.now() + 10000;
       while ((await badgeText(browser.context, `${site.origin}/lab/page`)) !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
@@ -63,7 +63,7 @@ for (const engine of ENGINES) {
     const lab = await labSite(vendor.origin, { '/lab/page': PAGE });
     const browser = await launchIn(engine, { policy: validPolicy([lab.origin]) });
     try {
-      await browser.popupText({ until: /Policy active/ });
+      await browser.popupText({ until: /OrgSeal is set up/ });
       const page = browser.page;
       await openSite(page, lab.origin);
       await page.goto(`${lab.origin}/lab/page`);

@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
         // The old key is withdrawn: its files are refused, nothing is saved.
         await browser.setPolicy({ ...next, keys: next.keys.filter((k) => k.label === 'key-2027') });
         // (Chromium reads the changed policy within seconds: wait until key-2026 is gone.)
-        await browser.popupText({ until: /^(?![^]*key-2026)[^]*Policy active/ });
+        await browser.popupText({ until: /^(?![^]*key-2026)[^]*OrgSeal is set up/ });
         await openSite(browser.page, site.origin);
         await browser.page.click(`#files tbody tr[data-id="${oldId}"] a.download`);
         const refused = await browser.popupText({ until: /refused: download of/ });

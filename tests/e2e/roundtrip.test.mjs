@@ -39,7 +39,7 @@ for (const engine of ENGINES) {
     let browser;
     before(async () => {
       browser = await launchIn(engine, { policy });
-      const text = await browser.popupText({ until: /Policy active/ });
+      const text = await browser.popupText({ until: /OrgSeal is set up/ });
       assert.match(text, /e2e-key/);
       // Firefox lets any extension block requests: the guard is on without force-install.
       if (engine === 'firefox') assert.match(text, /Upload guard: on/);

@@ -34,7 +34,7 @@ before(async () => {
   // address is tried.
   const policy = validPolicy([`http://localhost:${port(site.origin)}`, `https://localhost:${port(other.origin)}`]);
   browser = await launch({ policy });
-  await browser.popupText({ until: /Policy active/ });
+  await browser.popupText({ until: /OrgSeal is set up/ });
   for (const origin of [`http://localhost:${port(site.origin)}`, `http://localhost.:${port(site.origin)}`, `http://localhost:${port(other.origin)}`, other.origin]) {
     await servePages(browser.context, origin, { '/lab/page': PAGE });
   }

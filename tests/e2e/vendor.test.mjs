@@ -13,7 +13,7 @@ test('--require-sealed: the sealed upload is stored, and deleting it through the
   const site = await startVendor({ requireSealed: true });
   const browser = await launch({ policy: validPolicy([site.origin]) });
   try {
-    await browser.popupText({ until: /Policy active/ });
+    await browser.popupText({ until: /OrgSeal is set up/ });
     const page = browser.page;
     // A wrong password first: the login page says so and nothing opens.
     await page.goto(site.origin + '/');
