@@ -71,7 +71,7 @@
       'page-drag': () => 'Files dragged from a web page are not attached. Drag the file from your computer (or your file manager) instead.',
       'no-target': (/** @type {string[]} */ names) => `OrgSeal could not tell where on the page ${list(names)} should go, so nothing was attached. Try again. ${ATTACH}`,
       'no-chooser': () => `OrgSeal could not tell which file field this page meant, so no file was chosen. Try again. ${ATTACH}`,
-      sandbox: () => 'This part of the page cannot take sealed files, so nothing was attached. Tell the site’s owner or IT.',
+      sandbox: (/** @type {string[]} */ names) => `${list(names)} was not attached: this part of the page cannot take sealed files. Tell the site’s owner or IT.`,
       'disk-full': (/** @type {string[]} */ names) => `${list(names)} could not be sealed: the disk is full. Free some space and try again.`,
     },
 

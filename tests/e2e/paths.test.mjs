@@ -104,7 +104,7 @@ test('a file input in a frame of another origin inside a protected page: quarant
   assert.deepEqual(await frame.evaluate(() => window.__seen), [], 'the frame\'s page must get nothing');
   assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), []);
   assert.equal(await badgeText(browser.context, page.url()), '!');
-  await browser.popupText({ until: /quarantined[^]*lab\/widget/ });
+  await browser.popupText({ until: /blocks files in these parts[^]*lab\/widget/ });
 });
 
 test('a file input in a same-origin iframe: sealed', async () => {
@@ -152,7 +152,7 @@ test('a page served with CSP sandbox (opaque origin): refused, the person told w
   await page.setInputFiles('#f', files['c.bin'].path);
   await browser.popupText({ until: /refused[^]*sandbox/ });
   page.off('console', onConsole);
-  assert.ok(warnings.some((w) => w.includes('OrgSeal did not hand c.bin') && w.includes('sandbox')), warnings.join('\n'));
+  assert.ok(warnings.some((w) => w.includes('“c.bin” was not attached') && w.includes('sandbox')), warnings.join('\n'));
   assert.deepEqual(await page.evaluate(() => window.__seen), [], 'the page must get nothing');
   assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0, 'the input must stay empty');
   assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), []);

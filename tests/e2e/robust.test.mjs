@@ -44,7 +44,7 @@ test('a tab opened before the policy arrives is quarantined once it does (OrgSea
     await page.setInputFiles('#f', early.path);
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(!(await page.evaluate(() => window.__seen)).some((r) => r.name === early.name), 'nothing may reach the page before the reload');
-    await browser.popupText({ until: /quarantined[^]*reload the page/ });
+    await browser.popupText({ until: /blocks files in these parts[^]*reload the page/ });
     await page.reload();
     assert.equal(await waitBadge('ON'), 'ON', 'the badge should say the page is protected');
     const file = await sampleFile(20000, dirs);
@@ -94,7 +94,7 @@ for (const engine of ENGINES) {
       const got = await page.evaluate(() => window.__seen);
       assert.ok(!got.some((r) => r.name === big.name && !r.head.startsWith(MAGIC)), 'the big file must never reach the page unsealed');
       if (!got.some((r) => r.name === big.name)) {
-        await browser.popupText({ until: /refused[^\n]*big-67108864\.bin[^\n]*removed OrgSeal/ });
+        await browser.popupText({ until: /refused: big-67108864\.bin[^]*removed OrgSeal/ });
         assert.equal(await page.evaluate(() => document.getElementById('f').files.length), 0);
         if (engine === 'chromium') await spoolEmptied(page);
       }

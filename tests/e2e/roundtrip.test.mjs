@@ -171,7 +171,7 @@ for (const engine of ENGINES) {
       damaged[damaged.length >> 1] ^= 1;
       await writeFile(path.join(site.dataDir, 'blobs', id), damaged);
       await page.click(`#files tbody tr[data-id="${id}"] a.download`);
-      await browser.popupText({ until: /download of survey-scan\.tif\W+damaged at byte offset \d+ \(chunk \d+\)/ });
+      await browser.popupText({ until: /refused: survey-scan\.tif[^]*damaged at byte offset \d+ \(chunk \d+\)/ });
       assert.deepEqual(await downloaded(browser.downloads), []);
       await rm(plain);
     });

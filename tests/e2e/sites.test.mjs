@@ -76,7 +76,7 @@ test('the protected site\'s host name with a trailing dot: no chooser opens, the
   assert.equal(await chooser, 'none', 'neither the page\'s chooser nor OrgSeal\'s may open there');
   assert.deepEqual(await page.evaluate(() => window.__stolen), []);
   assert.equal(await badgeText(browser.context, page.url()), '!');
-  await browser.popupText({ until: /another address of the protected site http:\/\/localhost/ });
+  await browser.popupText({ until: /another address of your organisation's site http:\/\/localhost/ });
 });
 
 test('the http:// address of an https:// site: no chooser opens, the person is told which address to use, badge "!"', async () => {
@@ -87,7 +87,7 @@ test('the http:// address of an https:// site: no chooser opens, the person is t
   assert.equal(await chooser, 'none', 'neither the page\'s chooser nor OrgSeal\'s may open there');
   assert.deepEqual(await page.evaluate(() => window.__stolen), []);
   assert.equal(await badgeText(browser.context, page.url()), '!');
-  await browser.popupText({ until: /refused[^]*another address of the protected site https:\/\/localhost/ });
+  await browser.popupText({ until: /refused[^]*another address of your organisation's site https:\/\/localhost/ });
 });
 
 test('a window the protected page opens on another origin stays protected: quarantined (OrgSeal goes in as it loads), nothing reaches its page, badge "!"', async () => {

@@ -162,8 +162,10 @@ pub(crate) enum PolicyCommand {
         file: PathBuf,
     },
     /// Render the file IT deploys for one browser and OS (it holds the secrets).
-    #[command(override_usage = "orgseal policy render --browser <BROWSER> --os <OS> --extension-id <ID> [OPTIONS] <FILE>\n       \
-                                orgseal policy render --browser <BROWSER> --os <OS> --pin <PINS> --update-url <URL> [OPTIONS] <FILE>")]
+    #[command(
+        override_usage = "orgseal policy render --browser <BROWSER> --os <OS> --extension-id <ID> [OPTIONS] <FILE>\n       \
+                                orgseal policy render --browser <BROWSER> --os <OS> --pin <PINS> --update-url <URL> [OPTIONS] <FILE>"
+    )]
     Render(RenderArgs),
 }
 

@@ -40,7 +40,9 @@ pub enum SecretError {
     Padded,
     /// Standard base64 (`+` or `/`) instead of base64url.
     /// (Which character and where are not said: they are part of the key.)
-    #[error("is standard base64 (it has '+' or '/'): write it as base64url, with '-' for '+' and '_' for '/', and no '='")]
+    #[error(
+        "is standard base64 (it has '+' or '/'): write it as base64url, with '-' for '+' and '_' for '/', and no '='"
+    )]
     StandardAlphabet,
     /// 43 valid characters whose last one carries non-zero padding bits.
     #[error("is not canonical base64url: its last character has bits beyond the 32 bytes")]

@@ -89,16 +89,23 @@ pub fn run(args: &[String]) -> Result<()> {
     let data = work.join("vendor-data");
     let password = add_demo_user(&data)?;
     let (_vendor, origin) = start_vendor(&root.join("target/debug/orgseal-vendor"), &data, &[], &[])?;
-    println!("vendor site: {origin}/ (stores files in {})", data.display());
-    println!("sign in as user \"{DEMO_USER}\" with password {password} (made for this demo run)");
     let policy = demo_policy(&origin);
     let policy_file = work.join("policy.json");
     write_private(&policy_file, &serde_json::to_string_pretty(&policy)?)?;
-    println!("demo policy: {} (mode 0600; it holds the org key)", policy_file.display());
+    // What a person can go and look at, only when it stays there to look at:
+    // a headless run removes the site, its files and the policy when it ends.
+    if !headless {
+        println!("vendor site: {origin}/ (stores files in {})", data.display());
+        println!("sign in as user \"{DEMO_USER}\" with password {password} (made for this demo run)");
+        println!("demo policy: {} (mode 0600; it holds the org key)", policy_file.display());
+    }
 
     let result = if headless || firefox {
         if headless {
-            println!("no display: running the round trip headless");
+            println!(
+                "no display: running the round trip headless, on a site, user and policy made for this run and removed \
+                 when it ends"
+            );
         }
         // Firefox loads the extension through geckodriver, as about:debugging
         // does, with the policy as policies.json (tests/e2e/firefox.mjs).
@@ -113,6 +120,14 @@ pub fn run(args: &[String]) -> Result<()> {
             .env("ORGSEAL_DEMO_PASSWORD", &password)
             .current_dir(&root)
             .status()?;
+        if headless {
+            let _ = std::fs::remove_dir_all(&work);
+            println!(
+                "done: the demo site, its stored files and the policy are removed. To try it yourself in a window, \
+                 run `cargo xtask demo` (Chromium) or `cargo xtask demo --browser firefox` in a desktop session: \
+                 the browser opens on the site and stays open until you close it."
+            );
+        }
         if status.success() { Ok(()) } else { Err(anyhow::anyhow!("the headless demo failed ({status})")) }
     } else {
         let etc = work.join("etc-chromium");
