@@ -8,6 +8,15 @@ import { api } from './state.js';
 const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
 
 export const badgeModes = new Map(); // tabId → the mode its top document has
+
+// The toolbar icon (a padlock, its lower right left plain for the badge),
+// set here rather than named in manifest.json: Chromium re-encodes every
+// image the manifest names when it installs a CRX, so those files would no
+// longer match the pinned build that auditors check (docs/AUDIT.md).
+// Set at every start of the background (the browser keeps it while it runs).
+const ICON = Object.fromEntries([16, 32, 48, 128].map((n) => [n, `/extension/icons/orgseal-${n}.png`]));
+api.action?.setIcon({ path: ICON }).catch((e) => console.warn(`OrgSeal could not set its icon: ${e?.message ?? e}`));
+api.runtime.onStartup?.addListener(() => {}); // so that the background starts with the browser, and the icon with it
 /** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean }>} */
 const quarantines = new Map();
 const page = (tabId) => {

@@ -255,7 +255,7 @@ export async function openWindow(key, bytes, lengths, nonces) {
  * opened on `pool`'s workers (or on this thread), several in flight while the
  * next bytes arrive.
  * @param {AsyncIterable<Uint8Array>} pieces
- * @param {{ push(n: number): Iterable<number> & ArrayLike<number>, checkReleased(): void, finish(): Iterable<number> & ArrayLike<number>, checkFinished(): number,
+ * @param {{ push(n: number): Iterable<number> & ArrayLike<number>, checkReleased(): void, checkLength(): number, finish(): Iterable<number> & ArrayLike<number>, checkFinished(): number,
  *   nonce(k: number): Uint8Array, damaged(k: number): any }} plan
  * @param {CryptoKey} key
  * @param {{ push(bytes: Uint8Array): void | Promise<void> }} sink
@@ -269,13 +269,23 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
   /** @type {{ first: number, bytes: number, opened: Promise<Uint8Array | { failed: number }> }[]} */
   const inFlight = [];
   let done = 0;
-  // Hands the oldest window's plaintext to the sink, or throws the plan's
+  // The first refusal met on the way (a chunk whose tag failed, plaintext past
+  // the metadata's size): nothing more is opened, the rest of the stream is
+  // only counted, and it is thrown at the end, after the length's own checks
+  // (FORMAT.md §8.1: every reader gives a file with two faults one code).
+  /** @type {unknown} */
+  let failure = null;
+  // Hands the oldest window's plaintext to the sink, or holds the plan's
   // refusal for its first bad chunk.
   const drain = async (keep) => {
     while (inFlight.length > keep) {
       const w = /** @type {typeof inFlight[0]} */ (inFlight.shift());
       const out = await w.opened;
-      if (!(out instanceof Uint8Array)) throw plan.damaged(w.first + out.failed);
+      if (failure) continue;
+      if (!(out instanceof Uint8Array)) {
+        failure = plan.damaged(w.first + out.failed);
+        continue;
+      }
       await sink.push(out);
       done += w.bytes;
       progress(done);
@@ -293,6 +303,10 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
   // Takes `parts` (`size` bytes) after `pending`: copied once into one array,
   // whose released chunks are opened as a window and whose tail waits.
   const take = async (parts, size) => {
+    if (failure) {
+      plan.push(size); // counted only
+      return;
+    }
     const bytes = join([pending, ...parts], pending.length + size);
     const [first, end] = plan.push(size);
     const used = (end - first) * SEALED;
@@ -300,7 +314,12 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
     pending = bytes.slice(used);
     if (end > first) open(first, new Array(end - first).fill(SEALED), owned(bytes));
     await drain(depth - 1);
-    plan.checkReleased();
+    if (failure) return;
+    try {
+      plan.checkReleased();
+    } catch (e) {
+      failure = e;
+    }
   };
   const WANT = 4 * WINDOW * SEALED;
   let gathered = [head];
@@ -317,9 +336,13 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
     }
     if (size) await take(gathered, size);
     await drain(0);
+    // The length decides first (`truncated`, `size-mismatch`), then a refusal held.
+    plan.checkLength();
+    if (failure) throw failure;
     const [k, len] = plan.finish();
     open(k, [len], pending.slice(0, len));
     await drain(0);
+    if (failure) throw failure;
     plan.checkFinished();
   } finally {
     for (const w of inFlight) w.opened.catch(() => {});

@@ -290,6 +290,6 @@
   }
   if (reachedHere) S.quarantine(REACHED);
   else if (early) S.quarantine(AHEAD);
-  else if (injectedLate) S.quarantine('OrgSeal started after this page had loaded, so the page may read files first; reload the page');
+  else if (injectedLate) S.quarantine('OrgSeal went into this part of the page only after it had started, so the page may read files first; use "Attach a sealed file", or reload the page if OrgSeal was just installed or updated');
   S.warmSealer();
 })();

@@ -155,7 +155,7 @@ test('page code run inside the insertion of a frame reaches its window first: th
   const deadline = Date.now() + 10000;
   while ((await badgeText(browser.context, page.url())) !== '!' && Date.now() < deadline) await sleep(100);
   assert.equal(await badgeText(browser.context, page.url()), '!', 'OrgSeal cannot be first in that frame, so the sign must not say ON');
-  await browser.popupText({ until: /blocks files in these parts[^]*ran its own code while adding a frame/ });
+  await browser.popupText({ tabUrl: page.url(), until: /blocks files in these parts[^]*ran its own code while adding a frame/ });
 });
 
 test('H5: a label in a closed shadow root that opens a hidden file input: only the sealed file, badge ON', async () => {

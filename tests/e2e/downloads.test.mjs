@@ -159,7 +159,7 @@ for (const engine of ENGINES) {
       // The name comes from the store's Content-Disposition, the bytes unchanged.
       await expectOpened('legacy.orgseal');
       const text = await browser.popupText({ until: /saved as sent \(not sealed\): legacy/ });
-      assert.match(text, /saved as sent \(not sealed\): legacy\.orgseal \(20\.0 kB\)[^]*not sealed: saved as the site sent it/);
+      assert.match(text, /saved as sent \(not sealed\): legacy\.orgseal \(20 kB\)[^]*not sealed: saved as the site sent it/);
     });
   });
 }

@@ -209,9 +209,14 @@ for (const engine of ENGINES) {
         const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 400.5).map((e) => `${e.tagName}#${e.id}`);
         // A label wraps when its text lies on more than one line.
         const lines = (e) => {
-          const r = document.createRange();
-          r.selectNodeContents(e);
-          return new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size;
+          const tops = new Set();
+          const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+          for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+            const r = document.createRange();
+            r.selectNodeContents(t);
+            for (const x of r.getClientRects()) if (x.width > 0) tops.add(Math.round(x.top));
+          }
+          return tops.size;
         };
         const wrapped = [...document.querySelectorAll('h1, h2, h3, th, summary, button, td:first-child')]
           .filter((e) => e.getClientRects().length > 0 && lines(e) > 1)

@@ -104,7 +104,7 @@ test('a file input in a frame of another origin inside a protected page: quarant
   assert.deepEqual(await frame.evaluate(() => window.__seen), [], 'the frame\'s page must get nothing');
   assert.deepEqual((await site.blobs()).filter((b) => !before.has(b.id)), []);
   assert.equal(await badgeText(browser.context, page.url()), '!');
-  await browser.popupText({ until: /blocks files in these parts[^]*lab\/widget/ });
+  await browser.popupText({ tabUrl: `${site.origin}/lab/cross-frame`, until: /blocks files in these parts[^]*lab\/widget/ });
 });
 
 test('a file input in a same-origin iframe: sealed', async () => {

@@ -44,7 +44,7 @@ test('a tab opened before the policy arrives is quarantined once it does (OrgSea
     await page.setInputFiles('#f', early.path);
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(!(await page.evaluate(() => window.__seen)).some((r) => r.name === early.name), 'nothing may reach the page before the reload');
-    await browser.popupText({ until: /blocks files in these parts[^]*reload the page/ });
+    await browser.popupText({ tabUrl: `${site.origin}/lab/page`, until: /blocks files in these parts[^]*reload the page/ });
     await page.reload();
     assert.equal(await waitBadge('ON'), 'ON', 'the badge should say the page is protected');
     const file = await sampleFile(20000, dirs);

@@ -169,6 +169,13 @@ pub fn extension_settings(pin: &Pinning, browser: Browser, extension_id: &str) -
     json!({ extension_id: settings })
 }
 
+/// `ExtensionSettings` that only keep the extension's icon on the toolbar.
+fn toolbar_only(browser: Browser, extension_id: &str) -> Value {
+    let (name, value) =
+        if browser == Browser::Edge { ("toolbar_state", "force_shown") } else { ("toolbar_pin", "force_pinned") };
+    json!({ extension_id: { name: value } })
+}
+
 /// The Chrome-family policies, beside the extension's own, that close for
 /// the policy's sites the routes to a file no extension sees, and (unless
 /// `private_windows_open`) the windows where OrgSeal cannot run:
@@ -239,10 +246,10 @@ pub fn render(
     let settings = pin.map(|p| extension_settings(p, browser, extension_id));
     // The browser's own policies, beside the extension's (Chrome family).
     let mut own = lockdown(policy, browser, private_windows_open);
-    if browser.is_chrome_family()
-        && let Some(settings) = &settings
-    {
-        own.insert("ExtensionSettings".into(), settings.clone());
+    if browser.is_chrome_family() {
+        // Without --pin too: the icon (and its badge, the sign the page
+        // cannot fake) on the toolbar, not in the puzzle-piece menu.
+        own.insert("ExtensionSettings".into(), settings.clone().unwrap_or_else(|| toolbar_only(browser, extension_id)));
     }
     match (browser, os) {
         (Browser::Firefox, os) => Rendered {
@@ -251,6 +258,8 @@ pub fn render(
                 policies.insert("3rdparty".into(), json!({ "Extensions": { extension_id: policy } }));
                 let mut settings = settings.unwrap_or_else(|| json!({ extension_id: {} }));
                 settings[extension_id]["private_browsing"] = true.into();
+                // The button on the toolbar, not in the extensions menu (Firefox 113 and later).
+                settings[extension_id]["default_area"] = "navbar".into();
                 policies.insert("ExtensionSettings".into(), settings);
                 if pin.is_some_and(|p| p.allow_unsigned_xpi) {
                     policies.insert(

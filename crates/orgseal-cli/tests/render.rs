@@ -143,7 +143,7 @@ fn browser_members(text: &str, browser: &str, os: &str) -> (Value, serde_json::M
 
 /// What every Chrome-family rendering adds for the test policy's site
 /// (`.reg` DWORDs read back as booleans, so 1 is `true` there).
-fn expected_lockdown(browser: &str, os: &str) -> serde_json::Map<String, Value> {
+fn expected_lockdown(browser: &str, os: &str, id: &str) -> serde_json::Map<String, Value> {
     let sites = json!(["https://files.example.com"]);
     let one = if os == "windows" { json!(true) } else { json!(1) };
     let private = if browser == "edge" { "InPrivateModeAvailability" } else { "IncognitoModeAvailability" };
@@ -154,6 +154,13 @@ fn expected_lockdown(browser: &str, os: &str) -> serde_json::Map<String, Value> 
     m.insert(private.into(), one);
     m.insert("BrowserGuestModeEnabled".into(), json!(false));
     m.insert("BrowserAddPersonEnabled".into(), json!(false));
+    // The icon kept on the toolbar.
+    let pin = if browser == "edge" {
+        json!({ id: { "toolbar_state": "force_shown" } })
+    } else {
+        json!({ id: { "toolbar_pin": "force_pinned" } })
+    };
+    m.insert("ExtensionSettings".into(), pin);
     m
 }
 
@@ -200,11 +207,14 @@ fn every_target_parses_back_to_the_policy() {
                 let v: Value = serde_json::from_str(&text).unwrap();
                 let members: Vec<&String> = v["policies"].as_object().unwrap().keys().collect();
                 assert_eq!(members, ["3rdparty", "ExtensionSettings"], "{browser}/{os}: {text}");
-                assert_eq!(v["policies"]["ExtensionSettings"], json!({ id: { "private_browsing": true } }));
+                assert_eq!(
+                    v["policies"]["ExtensionSettings"],
+                    json!({ id: { "private_browsing": true, "default_area": "navbar" } })
+                );
                 v["policies"]["3rdparty"]["Extensions"][id].clone()
             } else {
                 let (ext, own) = browser_members(&text, browser, os);
-                assert_eq!(own, expected_lockdown(browser, os), "{browser}/{os}: {text}");
+                assert_eq!(own, expected_lockdown(browser, os, id), "{browser}/{os}: {text}");
                 ext
             };
             assert_eq!(back, policy, "{browser}/{os} does not read back as the policy");
@@ -263,6 +273,7 @@ fn expected_settings(browser: &str) -> Value {
             "installation_mode": "force_installed",
             "install_url": "https://it.example/orgseal/orgseal-1.2.3.xpi",
             "private_browsing": true,
+            "default_area": "navbar",
         }}),
         "edge" => json!({ CHROME_ID: {
             "installation_mode": "force_installed",
@@ -379,7 +390,9 @@ fn pinned_targets_force_install_the_pinned_build() {
                 let (ext, mut own) = browser_members(&text, browser, os);
                 let settings =
                     own.remove("ExtensionSettings").unwrap_or_else(|| panic!("{browser}/{os}: no ExtensionSettings"));
-                assert_eq!(own, expected_lockdown(browser, os), "{browser}/{os}: the browser's own policies");
+                let mut expected = expected_lockdown(browser, os, CHROME_ID);
+                expected.remove("ExtensionSettings");
+                assert_eq!(own, expected, "{browser}/{os}: the browser's own policies");
                 (ext, settings)
             };
             assert_eq!(back, policy, "{browser}/{os} does not read back as the policy");
@@ -651,7 +664,7 @@ fn private_windows_stay_open_only_when_asked_and_with_a_warning() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: --private-windows-open leaves Incognito"), "{stderr}");
     let (_, own) = browser_members(&std::fs::read_to_string(d.join("e.json")).unwrap(), "edge", "linux");
-    let mut expected = expected_lockdown("edge", "linux");
+    let mut expected = expected_lockdown("edge", "linux", CHROME_ID);
     for name in ["InPrivateModeAvailability", "BrowserGuestModeEnabled", "BrowserAddPersonEnabled"] {
         expected.remove(name);
     }

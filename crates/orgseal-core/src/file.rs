@@ -10,6 +10,7 @@
 use crate::error::Error;
 use crate::header::{HEADER_LEN, Header};
 use crate::keyring::{KeyId, KeyRing, OrgKey};
+use crate::layout::check_content_length;
 use crate::primitives::CHUNK_LEN;
 use crate::stream::{
     AesGcmChunks, ChunkKey, Decryptor, Encryptor, begin_message, open_message, open_message_header, seal_message,
@@ -73,7 +74,8 @@ pub fn safe_file_name(name: &str) -> String {
     if clean.is_empty() {
         return FALLBACK_FILE_NAME.to_string();
     }
-    let stem = clean.split('.').next().unwrap_or("").to_ascii_uppercase();
+    // Windows also ignores white space at the end of the stem (`COM1 .txt`).
+    let stem = clean.split('.').next().unwrap_or("").trim_end_matches(char::is_whitespace).to_ascii_uppercase();
     let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
         || (stem.len() == 4
             && (stem.starts_with("COM") || stem.starts_with("LPT"))
@@ -89,16 +91,53 @@ impl Metadata {
     }
 
     fn from_json(bytes: &[u8]) -> Result<Metadata, Error> {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| Error::BadMetadata { reason: format!("not JSON ({e})") })?;
-        if !value.is_object() {
-            return Err(Error::BadMetadata { reason: "not a JSON object".into() });
+        let bad = |reason: String| Error::BadMetadata { reason };
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let Some(members) = value.as_object() else {
+            return Err(bad("not a JSON object".into()));
+        };
+        // One answer for every file (docs/FORMAT.md §5): a member named twice
+        // is refused (readers that keep the first and readers that keep the
+        // last would open it under different names), and so is a known member
+        // written as null (it is neither absent nor of its type).
+        if let Some(name) = first_duplicate(bytes) {
+            return Err(bad(format!("member `{}` appears more than once", name.escape_debug())));
         }
-        if !value.get("name").is_some_and(|n| n.is_string()) {
-            return Err(Error::BadMetadata { reason: "no string member `name`".into() });
+        if !members.get("name").is_some_and(|n| n.is_string()) {
+            return Err(bad("no string member `name`".into()));
         }
-        serde_json::from_value(value).map_err(|e| Error::BadMetadata { reason: e.to_string() })
+        if let Some(null) =
+            ["type", "size", "modified"].into_iter().find(|m| members.get(*m).is_some_and(|v| v.is_null()))
+        {
+            return Err(bad(format!("member `{null}` is null")));
+        }
+        serde_json::from_value(value).map_err(|e| bad(e.to_string()))
     }
+}
+
+/// The first name that appears twice among the members of the top-level
+/// JSON object in `bytes` (already known to parse), if any.
+fn first_duplicate(bytes: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut dup = None;
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if dup.is_none() && !seen.insert(key.clone()) {
+                    dup = Some(key);
+                }
+            }
+            Ok(dup)
+        }
+    }
+    serde_json::Deserializer::from_slice(bytes).deserialize_map(Keys).ok().flatten()
 }
 
 /// The start of a file being sealed.
@@ -186,12 +225,22 @@ fn context(label: &[u8], a: &[u8], b: &[u8]) -> Vec<u8> {
     ctx
 }
 
-/// Opens the content of a file after [`begin_open`], checking the metadata size
-/// at the end.
+/// Opens the content of a file after [`begin_open`], in the order of the
+/// reading rules (docs/FORMAT.md §8.1): a chunk whose tag fails (or plaintext
+/// past the metadata's `size`) stops the opening, but is reported only at
+/// [`ContentOpener::finish`], once the content's length is known, after the
+/// length's own checks (`truncated`, then `size-mismatch`). So a file with two
+/// faults gets the same code here as from a random-access reader, which
+/// knows the length first. Until then `push` only counts what follows.
 #[derive(Debug)]
 pub struct ContentOpener {
     dec: Decryptor<AesGcmChunks>,
+    content_offset: u64,
     expected_size: Option<u64>,
+    /// Sealed content bytes received.
+    seen: u64,
+    /// The first refusal met while opening, held until the length is known.
+    failed: Option<Error>,
 }
 
 impl ContentOpener {
@@ -202,27 +251,50 @@ impl ContentOpener {
 
     /// An opener from a chunk key handed over by the key holder.
     pub fn from_parts(key: ChunkKey, content_offset: u64, expected_size: Option<u64>) -> Self {
-        Self { dec: Decryptor::new(key.native(), key, content_offset), expected_size }
+        Self {
+            dec: Decryptor::new(key.native(), key, content_offset),
+            content_offset,
+            expected_size,
+            seen: 0,
+            failed: None,
+        }
     }
 
-    /// Pushes content ciphertext; appends released plaintext to `out`.
+    /// Pushes content ciphertext; appends released plaintext (chunks whose
+    /// tags verified) to `out`. A refusal is held for [`ContentOpener::finish`]:
+    /// after one, nothing more is opened or released, and the bytes are only
+    /// counted.
     pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        self.dec.push(data, out)?;
-        match self.expected_size {
+        self.seen += data.len() as u64;
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        let before = out.len();
+        let res = self.dec.push(data, out).and_then(|()| match self.expected_size {
             Some(expected) if self.dec.plaintext_len() > expected => {
                 Err(Error::SizeMismatch { expected, actual: self.dec.plaintext_len() })
             }
             _ => Ok(()),
+        });
+        if let Err(e) = res {
+            // Nothing from the push that failed is released.
+            out.truncate(before);
+            self.failed = Some(e);
         }
+        Ok(())
     }
 
-    /// Opens the final chunk and checks the size.
+    /// The content has ended: checks its length (`truncated`, then
+    /// `size-mismatch`), reports a refusal held from `push`, and opens the
+    /// final chunk.
     pub fn finish(self, out: &mut Vec<u8>) -> Result<u64, Error> {
-        let actual = self.dec.finish(out)?;
-        match self.expected_size {
-            Some(expected) if expected != actual => Err(Error::SizeMismatch { expected, actual }),
-            _ => Ok(actual),
+        let layout = check_content_length(self.content_offset, self.content_offset + self.seen, self.expected_size)?;
+        if let Some(e) = self.failed {
+            return Err(e);
         }
+        let actual = self.dec.finish(out)?;
+        debug_assert_eq!(actual, layout.plaintext_len);
+        Ok(actual)
     }
 }
 

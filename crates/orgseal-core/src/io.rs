@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::file::{ContentOpener, Metadata, OpenStart, begin_open, begin_seal, content_sealer};
 use crate::header::{HEADER_LEN, Header};
 use crate::keyring::{KeyRing, OrgKey};
-use crate::layout::{ContentLayout, open_chunk};
+use crate::layout::{check_content_length, open_chunk};
 use crate::primitives::CHUNK_LEN;
 use std::io::{Read, Seek, SeekFrom, Write};
 
@@ -131,12 +131,8 @@ pub fn open_range<R: Read + Seek, W: Write>(
     let len = input.seek(SeekFrom::End(0))?;
     input.seek(SeekFrom::Start(0))?;
     let (start, _) = read_prefix(ring, &mut input)?;
-    let layout = ContentLayout::new(start.content_offset, len)?;
-    if let Some(size) = start.metadata.size
-        && size != layout.plaintext_len
-    {
-        return Err(Error::SizeMismatch { expected: size, actual: layout.plaintext_len }.into());
-    }
+    // The length's checks first, as every reader makes them (FORMAT.md §8.1).
+    let layout = check_content_length(start.content_offset, len, start.metadata.size)?;
     let mut read_chunk = |k: u64| -> Result<Vec<u8>, StreamError> {
         let (offset, chunk_len) = layout.chunk(k);
         let mut sealed = vec![0u8; chunk_len];

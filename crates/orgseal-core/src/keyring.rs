@@ -49,6 +49,21 @@ pub enum SecretError {
     NonCanonical,
 }
 
+impl SecretError {
+    /// A stable code for the refusal (docs/FORMAT.md §2), for programs and
+    /// the vectors: `key-padded`, `key-standard-base64`, `key-length`,
+    /// `key-alphabet`, `key-non-canonical`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SecretError::Padded => "key-padded",
+            SecretError::StandardAlphabet => "key-standard-base64",
+            SecretError::Length(_) => "key-length",
+            SecretError::Alphabet(_) => "key-alphabet",
+            SecretError::NonCanonical => "key-non-canonical",
+        }
+    }
+}
+
 /// An org key: 32 secret bytes with a label and id. Wiped on drop, never printed.
 pub struct OrgKey {
     label: String,

@@ -83,6 +83,23 @@ impl ContentLayout {
     }
 }
 
+/// Steps 11 and 12 of the reading rules (docs/FORMAT.md §8.1), from the
+/// content's length alone: it ends in a final chunk of 16 to 16399 bytes
+/// (else `truncated`), and the plaintext that length holds is the metadata's
+/// `size`, when present (else `size-mismatch`). Every reader decides these
+/// before it reports a chunk whose tag fails (step 13), so that a file with
+/// two faults gets one code from every reader: a random-access reader from
+/// the file's length, a streaming reader once its stream has ended.
+pub fn check_content_length(content_offset: u64, file_len: u64, size: Option<u64>) -> Result<ContentLayout, Error> {
+    let layout = ContentLayout::new(content_offset, file_len)?;
+    match size {
+        Some(expected) if expected != layout.plaintext_len => {
+            Err(Error::SizeMismatch { expected, actual: layout.plaintext_len })
+        }
+        _ => Ok(layout),
+    }
+}
+
 /// Opens content chunk `k` on its own. `sealed` is its ciphertext and tag as
 /// [`ContentLayout::chunk`] locates it.
 pub fn open_chunk(key: &ChunkKey, layout: &ContentLayout, k: u64, sealed: &[u8]) -> Result<Vec<u8>, Error> {
@@ -111,19 +128,22 @@ pub struct OpenCounter {
     released: u64,
     /// Sealed bytes received and not yet released.
     pending: u64,
+    /// Sealed bytes received in all.
+    total: u64,
 }
 
 impl OpenCounter {
     /// A counter for content starting at file offset `content_offset`, whose
     /// metadata announced `expected_size` plaintext bytes (if it did).
     pub fn new(content_offset: u64, expected_size: Option<u64>) -> Self {
-        Self { content_offset, expected_size, released: 0, pending: 0 }
+        Self { content_offset, expected_size, released: 0, pending: 0, total: 0 }
     }
 
     /// `n` more sealed bytes arrived. Returns the chunk indexes that may now be
     /// opened, each a full chunk of 16400 bytes, in order.
     pub fn push(&mut self, n: u64) -> Result<std::ops::Range<u64>, Error> {
         self.pending += n;
+        self.total += n;
         let sealed = SEALED_CHUNK_LEN as u64;
         let ready = if self.pending > sealed { (self.pending - 1) / sealed } else { 0 };
         let first = self.released;
@@ -137,13 +157,22 @@ impl OpenCounter {
 
     /// After the chunks [`OpenCounter::push`] released were opened: refuses
     /// (`size-mismatch`) once they hold more plaintext than the metadata's
-    /// `size`. (Tags first, then the size, as the native reader does.)
+    /// `size`. A caller holds that refusal, as it holds a chunk's, until the
+    /// stream has ended and [`OpenCounter::check_length`] has spoken.
     pub fn check_released(&self) -> Result<(), Error> {
         let opened = self.released * CHUNK_LEN as u64;
         match self.expected_size {
             Some(expected) if opened > expected => Err(Error::SizeMismatch { expected, actual: opened }),
             _ => Ok(()),
         }
+    }
+
+    /// The stream ended: steps 11 and 12 ([`check_content_length`]) over the
+    /// bytes received. Called before a chunk refusal met on the way is
+    /// reported, and before the final chunk is opened.
+    pub fn check_length(&self) -> Result<u64, Error> {
+        check_content_length(self.content_offset, self.content_offset + self.total, self.expected_size)
+            .map(|l| l.plaintext_len)
     }
 
     /// The stream ended. Returns the final chunk's index and sealed length, or

@@ -3,7 +3,15 @@
 //! and name, or fail with this error code). The CLI tests use the same files.
 //!
 //! `ORGSEAL_WRITE_VECTORS=1 cargo test -p orgseal-core --test vectors` rewrites
-//! them (new salts, same meaning).
+//! them (new salts, same meaning; docs/FORMAT.md §10 must then be updated).
+//! `ORGSEAL_WRITE_VECTORS=new` writes only the files not there yet (derived
+//! from the ones that are) and the table.
+//!
+//! Each file is run through three readers: the whole-file reader, the
+//! streaming reader (in pieces of several sizes), and the random-access
+//! reader of `orgseal decrypt --range` (the whole plaintext as its range);
+//! all give the file's code. (The extension's counted reader over WebCrypto
+//! runs them in tests/unit/wasm-vectors.test.mjs.)
 
 use orgseal_core::file::{CONTENT_CONTEXT, META_CONTEXT};
 use orgseal_core::header::{HEADER_LEN, Header};
@@ -44,13 +52,15 @@ fn seal_raw_meta(key: &OrgKey, json: &[u8], content: &[u8]) -> Vec<u8> {
     file
 }
 
-fn write_vectors() {
+fn write_vectors(all: bool) {
     let key = key();
     let d = dir();
     std::fs::create_dir_all(&d).unwrap();
     let mut table = Vec::new();
     let mut put = |name: &str, bytes: &[u8], expect: Value| {
-        std::fs::write(d.join(name), bytes).unwrap();
+        if all || !d.join(name).exists() {
+            std::fs::write(d.join(name), bytes).unwrap();
+        }
         let mut entry = json!({ "file": name });
         entry.as_object_mut().unwrap().extend(expect.as_object().unwrap().clone());
         table.push(entry);
@@ -118,20 +128,104 @@ fn write_vectors() {
         &seal_raw_meta(&key, br#"{"name":"s","size":5}"#, b"four"),
         fail("size-mismatch"),
     );
+
+    // Two faults at once, and bytes after the final chunk (FORMAT.md §8.1:
+    // the content's length decides first, then the chunks, in order). Made
+    // from the files above as they are on disk.
+    let disk = |name: &str| std::fs::read(d.join(name)).unwrap();
+    let damaged = disk("fail_damaged_chunk.orgseal"); // 20000 bytes: a full chunk, then a final one of 3632
+    let cut = damaged.len() - 3632 + 10;
+    put("fail_damaged_chunk_and_cut_final.orgseal", &damaged[..cut], fail("truncated"));
+    put("fail_damaged_chunk_and_wrong_size.orgseal", &[&damaged[..], &[0u8; 7][..]].concat(), fail("size-mismatch"));
+    let mut two = damaged.clone();
+    let last = two.len() - 100;
+    two[last] ^= 1;
+    put("fail_two_damaged_chunks.orgseal", &two, fail("damaged"));
+    let tail = |name: &str| [disk(name), vec![0u8]].concat();
+    put("fail_trailing_byte_after_full_final.orgseal", &tail("valid_16383_bytes.orgseal"), fail("truncated"));
+    put("fail_trailing_byte_after_short_final.orgseal", &tail("valid_1_bytes.orgseal"), fail("size-mismatch"));
+    put("fail_trailing_byte_without_size.orgseal", &tail("valid_minimal_metadata.orgseal"), fail("damaged"));
+
+    // Metadata JSON at its edges (FORMAT.md §5).
+    let four = b"four";
+    let four_sha = hex::encode(Sha256::digest(four));
+    for (file, json) in [
+        ("fail_metadata_duplicate_name.orgseal", &br#"{"name":"a.txt","name":"b.txt"}"#[..]),
+        ("fail_metadata_null_member.orgseal", br#"{"name":"n.txt","size":null}"#),
+        ("fail_metadata_size_fraction.orgseal", br#"{"name":"f.txt","size":4.0}"#),
+        ("fail_metadata_size_exponent.orgseal", br#"{"name":"f.txt","size":4e0}"#),
+        ("fail_metadata_negative_zero.orgseal", br#"{"name":"f.txt","modified":-0}"#),
+        ("fail_metadata_lone_surrogate.orgseal", br#"{"name":"a\ud800.txt"}"#),
+        ("fail_metadata_byte_order_mark.orgseal", b"\xEF\xBB\xBF{\"name\":\"bom.txt\"}"),
+    ] {
+        put(file, &seal_raw_meta(&key, json, four), fail("bad-metadata"));
+    }
+    put(
+        "valid_metadata_escapes_and_space.orgseal",
+        &seal_raw_meta(
+            &key,
+            b" {\n \"name\" : \"caf\\u00e9 \\ud83d\\ude00.txt\" , \"size\": 4, \"modified\": -1 }\n",
+            four,
+        ),
+        json!({"expect": "open", "name": "caf\u{e9} \u{1f600}.txt", "sha256": four_sha}),
+    );
+
+    // Key encodings (FORMAT.md §2): the code each refusal gives. Test
+    // strings, never keys in use.
+    let good_key = key.to_base64url().to_string();
+    let keys = json!([
+        {"secret": good_key, "expect": "ok", "key_id": key.id().to_string()},
+        {"secret": format!("{good_key}="), "expect": "fail", "code": "key-padded"},
+        {"secret": format!("{}+{}", &good_key[..20], &good_key[21..]), "expect": "fail", "code": "key-standard-base64"},
+        {"secret": &good_key[..42], "expect": "fail", "code": "key-length"},
+        {"secret": format!("{}!{}", &good_key[..20], &good_key[21..]), "expect": "fail", "code": "key-alphabet"},
+        {"secret": format!("{}{}", &good_key[..42], "B"), "expect": "fail", "code": "key-non-canonical"},
+    ]);
+
     let doc = json!({
         "about": "OrgSeal v1 known-answer files. Key: the 32 ASCII bytes of 'orgseal test vector key, public!' (a public test key).",
         "key_base64url": key.to_base64url().as_str(),
         "key_id": key.id().to_string(),
         "vectors": table,
+        "keys": keys,
     });
     std::fs::write(d.join("vectors.json"), serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
 }
 
+/// The code a reader gave, or what else went wrong.
+fn code_of(e: &orgseal_core::io::StreamError) -> String {
+    match e {
+        orgseal_core::io::StreamError::Refused(e) => e.code().to_string(),
+        other => format!("not a refusal: {other}"),
+    }
+}
+
+/// The random-access reader (`orgseal decrypt --range`) over the whole
+/// plaintext: the bytes, or the code.
+fn open_by_range(ring: &KeyRing, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use orgseal_core::layout::check_content_length;
+    // The range is the whole plaintext, as far as the file's length tells.
+    let n = orgseal_core::io::read_prefix(ring, &mut &bytes[..])
+        .ok()
+        .and_then(|(start, _)| check_content_length(start.content_offset, bytes.len() as u64, None).ok())
+        .map_or(1, |l| l.plaintext_len.max(1));
+    let mut out = Vec::new();
+    match orgseal_core::io::open_range(ring, std::io::Cursor::new(bytes), 0, n - 1, &mut out) {
+        Ok(_) => Ok(out),
+        // An empty file has no byte to ask for: every check before the range passed.
+        Err(orgseal_core::io::StreamError::OutOfRange { plaintext_len: 0, .. }) => Ok(Vec::new()),
+        Err(e) => Err(code_of(&e)),
+    }
+}
+
 #[test]
 fn every_vector_does_what_it_says() {
-    if std::env::var_os("ORGSEAL_WRITE_VECTORS").is_some() {
-        write_vectors();
+    match std::env::var("ORGSEAL_WRITE_VECTORS").as_deref() {
+        Ok("1") => write_vectors(true),
+        Ok("new") => write_vectors(false),
+        _ => {}
     }
+
     let doc: Value = serde_json::from_slice(&std::fs::read(dir().join("vectors.json")).unwrap()).unwrap();
     let ring = KeyRing::new(vec![key()], 0);
     assert_eq!(doc["key_id"], key().id().to_string());
@@ -146,14 +240,56 @@ fn every_vector_does_what_it_says() {
                 let (meta, pt) = res.unwrap_or_else(|e| panic!("{file}: {e}"));
                 assert_eq!(meta.name, v["name"].as_str().unwrap(), "{file}");
                 assert_eq!(hex::encode(Sha256::digest(&pt)), v["sha256"].as_str().unwrap(), "{file}");
+                let mut streamed = Vec::new();
+                orgseal_core::io::open(&ring, &bytes[..], &mut streamed)
+                    .unwrap_or_else(|e| panic!("{file} streaming: {e}"));
+                assert_eq!(streamed, pt, "{file} streaming");
+                assert_eq!(open_by_range(&ring, &bytes), Ok(pt), "{file} by range");
             }
             "fail" => {
+                let code = v["code"].as_str().unwrap();
                 let err = res.err().unwrap_or_else(|| panic!("{file} opened but must fail"));
-                assert_eq!(err.code(), v["code"].as_str().unwrap(), "{file}: {err}");
-                // Streaming must refuse it too.
-                assert!(orgseal_core::io::open(&ring, &bytes[..], std::io::sink()).is_err(), "{file}");
+                assert_eq!(err.code(), code, "{file}: {err}");
+                // Streaming, in pieces of several sizes, gives the same code.
+                for step in [1usize, 7, 4096, 16400, 1 << 20] {
+                    let streamed = orgseal_core::io::open(&ring, Pieces(&bytes, step), std::io::sink());
+                    let got = streamed.err().map(|e| code_of(&e));
+                    assert_eq!(got.as_deref(), Some(code), "{file} streaming in pieces of {step}");
+                }
+                assert_eq!(open_by_range(&ring, &bytes).err().as_deref(), Some(code), "{file} by range");
             }
+
             other => panic!("{file}: unknown expectation {other}"),
+        }
+    }
+}
+
+/// A reader that hands out at most `.1` bytes per read.
+struct Pieces<'a>(&'a [u8], usize);
+
+impl std::io::Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn every_key_encoding_gives_its_code() {
+    let doc: Value = serde_json::from_slice(&std::fs::read(dir().join("vectors.json")).unwrap()).unwrap();
+    let keys = doc["keys"].as_array().unwrap();
+    assert!(keys.len() >= 6);
+    for k in keys {
+        let secret = k["secret"].as_str().unwrap();
+        match (OrgKey::from_base64url("k", secret), k["expect"].as_str().unwrap()) {
+            (Ok(key), "ok") => assert_eq!(key.id().to_string(), k["key_id"].as_str().unwrap()),
+            (Err(e), "fail") => {
+                assert_eq!(e.code(), k["code"].as_str().unwrap(), "{e}");
+                assert!(!e.to_string().contains(secret), "a refusal never repeats the secret");
+            }
+            (got, want) => panic!("{}: expected {want}, got {:?}", k["code"], got.map(|k| k.id().to_string())),
         }
     }
 }

@@ -356,6 +356,15 @@ impl OpenPlan {
         self.counter.check_released().map_err(core_error)
     }
 
+    /// The stream ended: throws `truncated` or `size-mismatch` when the
+    /// length of what arrived says so (FORMAT.md §8.1 steps 11-12). Called
+    /// before a chunk refusal met on the way is thrown, and before the final
+    /// chunk is opened.
+    #[wasm_bindgen(js_name = checkLength)]
+    pub fn check_length(&self) -> Result<f64, JsValue> {
+        self.counter.check_length().map(|n| n as f64).map_err(core_error)
+    }
+
     /// The stream ended: `[index, sealedLength]` of the final chunk, or throws
     /// `truncated`.
     pub fn finish(&self) -> Result<Vec<f64>, JsValue> {
