@@ -7,6 +7,9 @@
 // is the way to upload where OrgSeal refuses files handed to the page (a
 // quarantined frame, a page that listened first).
 import { toBase64 } from '../lib/bytes.js';
+import '../lib/words.js';
+
+const A = /** @type {any} */ (globalThis).ORGSEAL_WORDS.attach;
 
 const api = globalThis.browser ?? globalThis.chrome;
 const tabId = Number(new URLSearchParams(location.search).get('tab'));
@@ -25,41 +28,41 @@ async function send(files) {
   try {
     const metas = files.map((f, i) => ({ id: i, name: f.name, mime: f.type, lastModified: f.lastModified, size: f.size }));
     const begun = await toTab({ type: 'attach-begin', files: metas });
-    if (!begun?.ok) throw new Error(begun?.message ?? 'the page did not answer');
+    if (!begun?.ok) throw new Error(begun?.message ?? A.noAnswer);
     const total = files.reduce((n, f) => n + f.size, 0);
     let sent = 0;
     for (const [id, file] of files.entries()) {
       for (let at = 0; at < file.size; at += CHUNK) {
         const bytes = new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer());
         const ok = await toTab({ type: 'attach-chunk', id, data: toBase64(bytes) });
-        if (!ok?.ok) throw new Error(ok?.message ?? 'the page stopped answering');
+        if (!ok?.ok) throw new Error(ok?.message ?? A.stopped);
         sent += bytes.length;
-        say(`Handing over to OrgSeal in the page: ${Math.floor((100 * sent) / Math.max(total, 1))} %`);
+        say(A.handing(Math.floor((100 * sent) / Math.max(total, 1))));
       }
     }
     const ended = await toTab({ type: 'attach-end' });
-    if (!ended?.ok) throw new Error(ended?.message ?? 'the page did not take the files');
-    say('OrgSeal is sealing the files in the page; only the sealed files go to the file field.');
+    if (!ended?.ok) throw new Error(ended?.message ?? A.notTaken);
+    say(A.sealing);
     setTimeout(() => window.close(), 1500);
   } catch (e) {
-    say(`Nothing was attached: ${e?.message ?? e}. Reopen the page and try again.`, true);
+    say(A.failed(e?.message ?? String(e)), true);
     $('choose').removeAttribute('disabled');
   }
 }
 
 async function start() {
-  if (!Number.isSafeInteger(tabId)) return say('Open this from the OrgSeal button of the page you want to attach to.', true);
+  if (!Number.isSafeInteger(tabId)) return say(A.noTab, true);
   let target;
   try {
     target = await toTab({ type: 'attach-target' });
   } catch {
-    target = { ok: false, message: 'OrgSeal is not running in that page: reload it and try again' };
+    target = { ok: false, message: A.notRunning };
   }
   if (!target?.ok) {
     $('where').textContent = '';
-    return say(`Nothing can be attached: ${target?.message ?? 'the page did not answer'}.`, true);
+    return say(A.cannot(target?.message ?? A.noAnswer), true);
   }
-  $('where').textContent = `To: ${target.label}, on ${target.origin}. The file is sealed before the page gets it.`;
+  $('where').textContent = A.to(target.label, target.origin);
   $('choose').removeAttribute('disabled');
   const picker = /** @type {HTMLInputElement} */ ($('picker'));
   $('choose').addEventListener('click', () => picker.click());

@@ -143,16 +143,17 @@
   let attaching = null; // { input, files: [{ meta, parts }] }
   const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   S.onAttach = (msg) => {
+    const A = /** @type {any} */ (globalThis).ORGSEAL_WORDS.attach;
     if (msg.type === 'attach-target') {
       const answer = S.answer;
-      if (answer?.mode !== 'seal') return { ok: false, message: answer?.reason ?? 'this page is not a site your organisation protects' };
+      if (answer?.mode !== 'seal') return { ok: false, message: answer?.reason ?? A.notProtected };
       const input = attachTarget();
-      if (!input) return { ok: false, message: 'select the page\'s file field first (click next to it and press Tab until it is selected), then open "Attach a sealed file" again' };
+      if (!input) return { ok: false, message: A.selectField };
       attaching = { input, files: [] };
       const name = input.name || input.id || input.getAttribute('aria-label') || '';
-      return { ok: true, label: name ? `the file field "${name}"` : 'the file field you selected', origin: location.origin };
+      return { ok: true, label: A.field(name), origin: location.origin };
     }
-    if (!attaching) return { ok: false, message: 'the page was reloaded; open "Attach a sealed file" again' };
+    if (!attaching) return { ok: false, message: A.reloaded };
     if (msg.type === 'attach-begin' && Array.isArray(msg.files)) {
       attaching.files = msg.files.map((meta) => ({ meta, parts: [] }));
       return { ok: true };
@@ -166,14 +167,14 @@
       const got = attaching.files;
       attaching = null;
       const files = got.map(({ meta, parts }) => new File(parts, String(meta.name), { type: String(meta.mime ?? ''), lastModified: Number(meta.lastModified) || Date.now() }));
-      if (files.some((f, i) => f.size !== got[i].meta.size)) return { ok: false, message: 'a file arrived incomplete' };
+      if (files.some((f, i) => f.size !== got[i].meta.size)) return { ok: false, message: A.incomplete };
       S.work(
         files.map((f) => f.name),
         () => S.sealAll(files, S.answer).then((sealed) => S.giveInput(input, input.multiple || input.webkitdirectory ? sealed : sealed.slice(0, 1))),
       );
       return { ok: true };
     }
-    return { ok: false, message: 'OrgSeal did not understand the attach window' };
+    return { ok: false, message: A.confused };
   };
 
   // ---- a quarantined document: its file fields are kept disabled ----

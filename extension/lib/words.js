@@ -131,6 +131,26 @@
       quarantined: 'blocked part of the page',
     },
 
+    // The "Attach a sealed file" window, and what the page's OrgSeal answers it.
+    attach: {
+      handing: (/** @type {number} */ pct) => `Handing over to OrgSeal in the page: ${pct} %`,
+      sealing: 'OrgSeal is sealing the files in the page; only the sealed files go to the file field.',
+      failed: (/** @type {string} */ why) => `Nothing was attached: ${why}. Reopen the page and try again.`,
+      noTab: 'Open this from the OrgSeal button of the page you want to attach to.',
+      cannot: (/** @type {string} */ why) => `Nothing can be attached: ${why}.`,
+      to: (/** @type {string} */ label, /** @type {string} */ origin) => `To: ${label}, on ${origin}. The file is sealed before the page gets it.`,
+      notRunning: 'OrgSeal is not running in that page: reload it and try again',
+      noAnswer: 'the page did not answer',
+      stopped: 'the page stopped answering',
+      notTaken: 'the page did not take the files',
+      notProtected: 'this page is not a site your organisation protects',
+      selectField: 'select the page\'s file field first (click next to it and press Tab until it is selected), then open "Attach a sealed file" again',
+      reloaded: 'the page was reloaded; open "Attach a sealed file" again',
+      incomplete: 'a file arrived incomplete',
+      confused: 'OrgSeal did not understand the attach window',
+      field: (/** @type {string} */ name) => (name ? `the file field "${name}"` : 'the file field you selected'),
+    },
+
     // The page's in-page notice for a refusal (drawn by OrgSeal, but in the
     // page: the notification is the one the page cannot hide).
     notice: (/** @type {string} */ text) => `OrgSeal: ${text}`,
