@@ -61,6 +61,11 @@ pub(crate) enum Command {
         #[arg(long, requires = "site")]
         seal_names: bool,
     },
+    /// Break-glass recovery of org keys: split into shares, combine, passphrase escrow (docs/RECOVERY.md).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Check or render a policy.
     Policy {
         #[command(subcommand)]
@@ -151,6 +156,74 @@ pub(crate) enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum KeyCommand {
+    /// Split a key of a policy into N shares of which any K rebuild it
+    /// (Shamir's scheme over GF(256)): a sheet to print and a QR code per share.
+    Split {
+        /// The policy holding the key.
+        #[arg(long, value_name = "POLICY")]
+        policy: PathBuf,
+        /// The key's label (default: the key that seals new files).
+        #[arg(long)]
+        label: Option<String>,
+        /// How many shares to make (2 to 255).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..))]
+        shares: u8,
+        /// How many shares rebuild the key (2 to N).
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(2..))]
+        threshold: u8,
+        /// A new (or empty) folder for share-I-of-N.txt and share-I-of-N.svg (mode 0600).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Rebuild a key from K shares into a new policy file; nothing is written
+    /// unless the rebuilt key has the key id the shares record.
+    Combine {
+        /// Files holding share lines (a share sheet, or lines typed from one);
+        /// none or - reads them from standard input.
+        shares: Vec<PathBuf>,
+        /// The policy file to write (mode 0600), holding the rebuilt key.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a policy's keys (or one key) to an age file wrapped under a
+    /// passphrase (scrypt), which `age -d` opens too. The passphrase is typed
+    /// twice at the terminal, or taken from ORGSEAL_PASSPHRASE.
+    Export {
+        /// The policy.
+        #[arg(long, value_name = "POLICY")]
+        policy: PathBuf,
+        /// Only this key (default: the whole policy).
+        #[arg(long)]
+        label: Option<String>,
+        /// Protect the file with a passphrase (the only way there is).
+        #[arg(long, required = true)]
+        passphrase: bool,
+        /// The escrow file to write (ASCII-armored age, mode 0600).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read the policy back out of an escrow file (the passphrase is typed at
+    /// the terminal, or taken from ORGSEAL_PASSPHRASE).
+    Import {
+        /// The escrow file from `orgseal key export`.
+        file: PathBuf,
+        /// The policy file to write (mode 0600).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
     },
 }
 

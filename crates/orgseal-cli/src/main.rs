@@ -8,9 +8,10 @@ mod file_cmd;
 mod files;
 mod pins;
 mod policy_cmd;
+mod recovery;
 mod render;
 
-use args::{Cli, Command, PolicyCommand};
+use args::{Cli, Command, KeyCommand, PolicyCommand};
 use clap::Parser;
 pub(crate) use failure::Failure;
 use file_cmd::{decrypt, decrypt_range, encrypt, inspect};
@@ -39,6 +40,18 @@ fn run(command: Command) -> Result<(), Failure> {
             keygen(&label, site, output.as_deref(), show_secret, force)
         }
         Command::Policy { command: PolicyCommand::Check { file } } => check(&file),
+        Command::Key { command: KeyCommand::Split { policy, label, shares, threshold, output } } => {
+            recovery::split_cmd(&policy, label.as_deref(), shares, threshold, &output)
+        }
+        Command::Key { command: KeyCommand::Combine { shares, output, force } } => {
+            recovery::combine_cmd(&shares, &output, force)
+        }
+        Command::Key { command: KeyCommand::Export { policy, label, passphrase: _, output, force } } => {
+            recovery::export_cmd(&policy, label.as_deref(), &output, force)
+        }
+        Command::Key { command: KeyCommand::Import { file, output, force } } => {
+            recovery::import_cmd(&file, &output, force)
+        }
         Command::Policy { command: PolicyCommand::Render(args) } => render_policy(args),
         Command::Encrypt { policy, input, output, name, force } => {
             encrypt(&policy, &input, output.as_deref(), name, force)
