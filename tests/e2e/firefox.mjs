@@ -468,3 +468,28 @@ export async function launchIn(engine, opts) {
   if (engine === 'firefox') return launchFirefox(opts);
   return launch(opts);
 }
+
+// OrgSeal's own frame in a page (the sealer, which doubles as the overlay).
+export const SEALER = 'iframe[src*="/extension/sealer/"]';
+
+/**
+ * Runs `fn` with OrgSeal's frame as a page-like object (waitForFunction,
+ * textContent, click): Playwright's frame in Chromium, the driver switched
+ * into the frame in Firefox.
+ */
+export function inSealer(engine, page, fn) {
+  if (engine === 'firefox') return page.inFrame(SEALER, fn);
+  return fn(page.frames().find((f) => f.url().includes('/extension/sealer/sealer.html')));
+}
+
+/** In the page: whether OrgSeal's frame is shown as the overlay (as the page's own script sees it). */
+export const overlayShown = () => {
+  const f = /** @type {HTMLIFrameElement | undefined} */ ([...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/')));
+  return Boolean(f && getComputedStyle(f).display !== 'none' && f.getBoundingClientRect().height > 50);
+};
+
+/** In the page: whether OrgSeal's frame is there and hidden. */
+export const overlayHidden = () => {
+  const f = [...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/'));
+  return Boolean(f && getComputedStyle(f).display === 'none');
+};

@@ -14,10 +14,9 @@ import { execFileSync } from 'node:child_process';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validPolicy, tempDir, CLI_BIN, MAGIC } from './harness.mjs';
-import { ENGINES, launchIn, downloaded } from './firefox.mjs';
+import { ENGINES, launchIn, downloaded, inSealer, overlayShown, overlayHidden } from './firefox.mjs';
 
 let site, other, dir, policy, damaged, big, huge, note;
-const SEALER = 'iframe[src*="/extension/sealer/"]';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function listen(handler) {
@@ -94,21 +93,6 @@ after(async () => {
 
 // The popup's text about the tab showing `url`, once it matches `until`.
 const tabText = (browser, url, until) => browser.popupText({ tabUrl: url, until });
-
-// Runs `fn` with OrgSeal's frame in the page (Playwright's frame in
-// Chromium; the driver switched into it in Firefox).
-function inSealer(engine, page, fn) {
-  if (engine === 'firefox') return page.inFrame(SEALER, fn);
-  return fn(page.frames().find((f) => f.url().includes('/extension/sealer/sealer.html')));
-}
-const overlayShown = () => {
-  const f = [...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/'));
-  return Boolean(f && getComputedStyle(f).display !== 'none' && f.getBoundingClientRect().height > 50);
-};
-const overlayHidden = () => {
-  const f = [...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/'));
-  return Boolean(f && getComputedStyle(f).display === 'none');
-};
 
 for (const engine of ENGINES) {
   describe(engine, () => {

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startVendor, validPolicy, tempDir, spoolFiles } from './harness.mjs';
-import { ENGINES, launchIn, openSite } from './firefox.mjs';
+import { ENGINES, launchIn, openSite, inSealer, overlayShown, overlayHidden } from './firefox.mjs';
 
 let site, dir, big;
 // Large enough that sealing outlasts the overlay's second on any machine, and
 // under 2 GiB, the most Playwright's setInputFiles hands over (larger files
 // arrive empty).
 const BIG = 1536 << 20;
-const SEALER = 'iframe[src*="/extension/sealer/"]';
 
 before(async () => {
   site = await startVendor({ csp: 'off' });
@@ -31,24 +30,6 @@ after(async () => {
   await site?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-// Runs `fn` with the sealer frame as a page-like object (waitForFunction,
-// textContent, click): Playwright's frame in Chromium, the driver switched
-// into the frame in Firefox.
-function inSealer(engine, page, fn) {
-  if (engine === 'firefox') return page.inFrame(SEALER, fn);
-  return fn(page.frames().find((f) => f.url().includes('/extension/sealer/sealer.html')));
-}
-
-// The sealer frame's state, as the page's own script sees it.
-const overlayShown = () => {
-  const f = /** @type {HTMLIFrameElement | undefined} */ ([...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/')));
-  return Boolean(f && getComputedStyle(f).display !== 'none' && f.getBoundingClientRect().height > 50);
-};
-const overlayHidden = () => {
-  const f = [...document.querySelectorAll('iframe')].find((x) => x.src.includes('/extension/sealer/'));
-  return Boolean(f && getComputedStyle(f).display === 'none');
-};
 
 for (const engine of ENGINES) {
   describe(engine, () => {
