@@ -4,8 +4,9 @@
 //!   folder to load), byte-reproducible: files in path order, every entry
 //!   dated 1980-01-01 with mode 0644, one compression setting;
 //! - `orgseal-VERSION.xpi`: the same bytes, for Firefox;
-//! - `orgseal-VERSION.crx`: the same files packed and signed by Chromium with
-//!   KEY (its public key decides the extension id);
+//! - `orgseal-VERSION.crx`: the same archive as a CRX3 signed with KEY
+//!   (`crx.rs`; its public key decides the extension id), byte-reproducible
+//!   too, as the RSA PKCS#1 v1.5 signature is deterministic;
 //! - `orgseal-pins.json`: version, the SHA-256 of every file, the build hash
 //!   and the CRX id (`orgseal pins`), what auditors check installed copies
 //!   against (`orgseal audit`).
@@ -18,9 +19,6 @@ use crate::{build, root, run_with_env};
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Chromium, which packs and signs the CRX.
-const CHROMIUM: &str = "/usr/lib/chromium/chromium";
 
 pub fn run_dist(args: &[String]) -> Result<()> {
     let mut key = None;
@@ -49,7 +47,6 @@ pub fn run_dist(args: &[String]) -> Result<()> {
 /// Builds the packages of the checkout at `root` (cargo's output in
 /// `target_dir`) into `out`; returns their paths.
 pub fn dist(root: &Path, target_dir: &Path, key: &Path, out: &Path) -> Result<Vec<PathBuf>> {
-    crate::setup::chromium()?;
     let built = build::extension_in(root, target_dir)?;
     std::fs::create_dir_all(out)?;
     let stage = out.join("stage");
@@ -71,28 +68,12 @@ pub fn dist(root: &Path, target_dir: &Path, key: &Path, out: &Path) -> Result<Ve
     std::fs::write(&zip_path, &zip)?;
     std::fs::write(&xpi_path, &zip)?;
 
-    // CRX: Chromium packs the staged folder; fixed file times keep its
-    // archive the same from build to build.
-    let fixed = std::time::UNIX_EPOCH + std::time::Duration::from_secs(315_532_800); // 1980-01-01
-    for rel in &files {
-        std::fs::File::options().write(true).open(stage.join(rel))?.set_modified(fixed)?;
-    }
-    let crx_built = out.join("stage.crx");
-    let _ = std::fs::remove_file(&crx_built);
-    let status = std::process::Command::new(CHROMIUM)
-        .args(["--no-sandbox", "--headless=new"])
-        .arg(format!("--pack-extension={}", stage.display()))
-        .arg(format!("--pack-extension-key={}", key.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .context("running Chromium to pack the CRX")?;
-    if !status.success() || !crx_built.exists() {
-        bail!("Chromium could not pack the CRX with {} (is it an RSA private key in PEM?)", key.display());
-    }
+    // CRX: the same archive, signed here (crx.rs), so that it is the same
+    // from build to build.
+    let pem = std::fs::read_to_string(key).with_context(|| format!("reading the signing key {}", key.display()))?;
+    let (crx, crx_id) = crate::crx::sign(&zip, &pem)?;
     let crx_path = out.join(format!("orgseal-{version}.crx"));
-    std::fs::rename(&crx_built, &crx_path)?;
-    let crx_id = crx_id(key)?;
+    std::fs::write(&crx_path, &crx)?;
 
     // Pins, by the CLI's one rule.
     let pins_path = out.join("orgseal-pins.json");
@@ -117,23 +98,6 @@ pub fn dist(root: &Path, target_dir: &Path, key: &Path, out: &Path) -> Result<Ve
     )?;
     std::fs::remove_dir_all(&stage)?;
     Ok(vec![zip_path, xpi_path, crx_path, pins_path])
-}
-
-/// The extension id Chromium gives a CRX signed with `key`: the first 16
-/// bytes of the SHA-256 of its DER public key, each half-byte as a letter
-/// a-p. `openssl` takes the public key out of the private key.
-fn crx_id(key: &Path) -> Result<String> {
-    use sha2::Digest;
-    let out = std::process::Command::new("openssl")
-        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
-        .arg(key)
-        .output()
-        .context("running openssl to read the signing key")?;
-    if !out.status.success() {
-        bail!("openssl could not read {}: {}", key.display(), String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let digest = sha2::Sha256::digest(&out.stdout);
-    Ok(digest[..16].iter().flat_map(|b| [b >> 4, b & 15]).map(|n| char::from(b'a' + n)).collect())
 }
 
 /// Every file under `dir`, as relative paths with `/`, in byte order.
@@ -187,8 +151,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// The packages of two clean clones of HEAD, in two folders, built one after
-/// the other: the zip, the XPI and the pins must be byte-identical (the CRX
-/// too, as RSA signatures are deterministic; reported). Returns the first
+/// the other: the zip, the XPI, the CRX and the pins must be byte-identical. Returns the first
 /// clone's output folder, for the audit end-to-end test.
 pub fn check_reproducible() -> Result<PathBuf> {
     let root = root();
@@ -240,7 +203,7 @@ pub fn check_reproducible() -> Result<PathBuf> {
             a.len(),
             hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&a)),
         );
-        if !same && !name.to_string_lossy().ends_with(".crx") {
+        if !same {
             differ.push(name.to_string_lossy().into_owned());
         }
     }

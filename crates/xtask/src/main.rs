@@ -11,6 +11,7 @@
 
 mod bench;
 mod build;
+mod crx;
 mod demo;
 mod dist;
 mod load;
