@@ -63,6 +63,32 @@ test('the force-installed dist CRX passes the audit, and the popup shows the pin
   assert.equal((await seen(browser.page, 1))[0].head.slice(0, 7), MAGIC);
 });
 
+// The file `orgseal policy render` wrote, read by the real consumer:
+// Chromium lists every policy in it without an error on chrome://policy, and
+// keeps OrgSeal's icon (and its badge) on the toolbar (toolbar_pin).
+test('the rendered policy is read by Chromium without a policy error, and OrgSeal is pinned to the toolbar', async () => {
+  const sw = browser.context.serviceWorkers().find((w) => w.url().includes(pins.crxId)) ?? (await browser.context.waitForEvent('serviceworker'));
+  const settings = await sw.evaluate(() => chrome.action.getUserSettings());
+  assert.equal(settings.isOnToolbar, true, `toolbar_pin should pin OrgSeal: ${JSON.stringify(settings)}`);
+  const page = await browser.context.newPage();
+  try {
+    await page.goto('chrome://policy');
+    const rows = await page.locator('policy-row').evaluateAll((els) =>
+      els.map((e) => (e.shadowRoot ?? e).textContent.replace(/\s+/g, ' ').trim()).filter((t) => t),
+    );
+    const rendered = JSON.parse(await readFile(crx.rendered, 'utf8'));
+    for (const name of Object.keys(rendered).filter((n) => n !== '3rdparty')) {
+      const row = rows.find((r) => r.startsWith(name) || r.includes(` ${name} `) || r.includes(name));
+      assert.ok(row, `chrome://policy lists ${name}: ${rows.join(' | ').slice(0, 2000)}`);
+      // The row's summary ends with its status ("OK", or the error), before the details.
+      assert.match(row.split(' Value ')[0], / OK$/, `${name} is applied without an error: ${row}`);
+      if (process.env.ORGSEAL_E2E_DEBUG) console.log(`chrome://policy: ${row}`);
+    }
+  } finally {
+    await page.close();
+  }
+});
+
 test('one changed file in the installed copy fails the audit, which names it; the popup hash changes', async () => {
   const copy = await installedCopy();
   const changed = 'extension/content/main.js';

@@ -77,6 +77,34 @@ test('Firefox: the force-installed dist XPI passes the audit, and it seals', asy
   assert.equal((await seen(browser.page, 1))[0].head.slice(0, 7), MAGIC);
 });
 
+// The file `orgseal policy render` writes, read by the real consumer: Firefox
+// ESR takes every policy in it (a schema error would leave that policy out,
+// as about:policies#errors shows), lets OrgSeal into private windows, and
+// puts its button on the toolbar (default_area), not in the extensions menu.
+test('Firefox: the rendered policies.json is read without a policy error; OrgSeal runs in private windows, its button on the toolbar', async () => {
+  const driver = browser.driver;
+  await driver.setContext('chrome');
+  try {
+    const got = await driver.executeScript(
+      `const active = Services.policies.getActivePolicies();
+       const { CustomizableUI } = Services.wm.getMostRecentWindow('navigator:browser');
+       const { WebExtensionPolicy } = globalThis;
+       const policy = WebExtensionPolicy.getByID(arguments[0]);
+       const widget = CustomizableUI.getWidgetIdsInArea('nav-bar').find((id) => id.endsWith('-browser-action') && id.includes('orgseal'));
+       return { status: Services.policies.status === Services.policies.ACTIVE, names: Object.keys(active).sort(),
+         settings: active.ExtensionSettings?.[arguments[0]] ?? null, privateAllowed: policy?.privateBrowsingAllowed ?? null, widget: widget ?? null };`,
+      GECKO_ID,
+    );
+    assert.ok(got.status, 'Firefox says its policies are active');
+    for (const name of ['3rdparty', 'ExtensionSettings', 'Preferences']) assert.ok(got.names.includes(name), `${name} is active: ${got.names}`);
+    assert.equal(got.settings?.default_area, 'navbar', JSON.stringify(got.settings));
+    assert.equal(got.privateAllowed, true, 'OrgSeal runs in private windows');
+    assert.ok(got.widget, 'the OrgSeal button is on the toolbar (nav-bar)');
+  } finally {
+    await driver.setContext('content');
+  }
+});
+
 test('Firefox: an installed XPI with one changed file fails the audit, which names it', async () => {
   // The installed copy, with one file changed (Python's zipfile rewrites the archive).
   const copy = path.join(dir, 'copy-profile');

@@ -112,6 +112,9 @@ test('Firefox: an unsealed picked file sent to the upload endpoint is stopped be
     assert.equal(uploads[1], 'xhr blocked', `XHR upload should be stopped: ${uploads}`);
     assert.deepEqual((await vendor.blobs()).filter((b) => !before.has(b.id)).map((b) => b.id), [], 'nothing may reach the site');
     const text = await browser.popupText({ until: /stopped by the guard/ });
+    // The person is told outside the page, in plain words.
+    assert.match(text, /Shown as a notification: OrgSeal stopped an upload/);
+    assert.match(text, /carried a file that was not sealed, and OrgSeal stopped it\. Pick the file again on the page/);
     assert.match(text, /refused: upload to http:\/\/127\.0\.0\.1:\d+\/api\/files/);
   } finally {
     await browser.close();

@@ -95,6 +95,9 @@ test('force-installed: an unsealed picked file sent to the upload endpoint is st
   const added = (await site.blobs()).filter((b) => !before.has(b.id));
   assert.deepEqual(added.map((b) => b.id), [], 'nothing may reach the site');
   const text = await browser.popupText({ until: /stopped by the guard/ });
+  // The person is told outside the page, in plain words.
+  assert.match(text, /Shown as a notification: OrgSeal stopped an upload/);
+  assert.match(text, /carried a file that was not sealed, and OrgSeal stopped it\. Pick the file again on the page/);
   assert.match(text, /refused: upload to http:\/\/127\.0\.0\.1:\d+\/api\/files/);
   await page.close();
   await widget.close();
