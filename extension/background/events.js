@@ -37,9 +37,18 @@ export async function report(e) {
 }
 
 let nextNotice = 1;
-/** Shows a notification; resolves to what was shown (undefined if the browser refused). */
+// The same notice for the same tab within a few seconds is shown once (a
+// person clicking again and again on a blocked field is told once).
+const lastShown = new Map(); // `${tabId}|${title}|${message}` → when
+const REPEAT_MS = 5000;
+/** Shows a notification; resolves to what was shown (undefined if the browser refused, or it was just shown). */
 async function notify(title, message, tabId) {
   if (!api.notifications) return undefined;
+  const key = `${tabId}|${title}|${message}`;
+  const now = Date.now();
+  if (now - (lastShown.get(key) ?? 0) < REPEAT_MS) return undefined;
+  lastShown.set(key, now);
+  if (lastShown.size > 100) lastShown.delete(lastShown.keys().next().value);
   const id = `orgseal-${Date.now()}-${nextNotice++}${tabId === undefined ? '' : `-tab${tabId}`}`;
   try {
     await api.notifications.create(id, { type: 'basic', iconUrl: api.runtime.getURL(ICON), title, message, priority: 2 });

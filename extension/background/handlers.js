@@ -103,7 +103,10 @@ export const handlers = {
     if (!fromContentScript(sender)) throw new Error('refused is for content scripts');
     const names = Array.isArray(msg.names) ? msg.names.slice(0, 20).map((n) => short(n, 120)) : [];
     const code = typeof msg.code === 'string' && Object.hasOwn(W.upload, msg.code) ? msg.code : 'seal-failed';
-    const reason = code === 'blocked' ? (modeFor(sender).reason ?? undefined) : undefined;
+    // The reason for a blocked frame is the background's own (its mode, or
+    // the quarantine it recorded), never words the content script sent.
+    const mode = modeFor(sender);
+    const reason = code !== 'blocked' ? undefined : mode.mode === 'blocked' ? mode.reason : W.quarantine(siteOfUrl(sender.tab.url ?? '')?.origin ?? sender.url);
     await report({
       kind: 'refused',
       what: names.length ? names.join(', ') : `a file on ${new URL(sender.url).host}`,

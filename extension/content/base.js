@@ -78,7 +78,7 @@
     const why = code === 'blocked' ? S.config.reason ?? undefined : undefined;
     const person = (W.upload[code] ?? W.upload['seal-failed'])(names, why);
     console.warn(`OrgSeal: ${person} (${detail})`);
-    S.ask({ type: 'refused', code, names, reason: why, why: detail }).catch(() => {});
+    S.ask({ type: 'refused', code, names, why: detail }).catch(() => {});
     S.notice(W.notice(person));
   };
   S.notice = (text) => {

@@ -9,9 +9,11 @@
 // `globalThis.ORGSEAL_WORDS` in that extension world, which the page cannot
 // reach.
 (() => {
+  // Names come from files and from servers: each is shown quoted, and cut.
+  const cut = (/** @type {string} */ s) => (String(s).length > 80 ? `${String(s).slice(0, 77)}…` : String(s));
   /** @param {string[] | string} names */
   const list = (names) => {
-    const n = Array.isArray(names) ? names : [names];
+    const n = (Array.isArray(names) ? names : [names]).map(cut);
     if (n.length <= 1) return `“${n[0] ?? 'the file'}”`;
     if (n.length <= 3) return `${n.slice(0, -1).map((x) => `“${x}”`).join(', ')} and “${n.at(-1)}”`;
     return `${n.length} files`;
