@@ -20,7 +20,7 @@ const browser = windowed ? await launchFirefox({ policy, headless: false }) : aw
 let dir;
 try {
   const status = await browser.popupText({ until: /OrgSeal is set up|invalid|No OrgSeal/ });
-  console.log(`${engine} popup: ${status.split('\n').find((l) => /policy/i.test(l)) ?? status}`);
+  console.log(`${engine} popup: ${status.split('\n').find((l) => /OrgSeal is set up|not set up|No OrgSeal policy/.test(l)) ?? status}`);
   const worker = browser.context?.serviceWorkers()[0];
   const bg = [];
   worker?.on('console', (m) => bg.push(m.text()));
@@ -51,7 +51,8 @@ try {
   console.log(`uploaded ${name} (${bytes.length} bytes) through the page's form in ${Date.now() - t0} ms`);
   for (const l of logs.filter((l) => l.startsWith('OrgSeal'))) console.log(`  ${l}`);
   const stored = await readFile(path.join(dataDir, 'blobs', id));
-  console.log(`the site stored ${stored.length} bytes at ${path.join(dataDir, 'blobs', id)}`);
+  // (A folder a headless run removes is not worth naming; a windowed one stays.)
+  console.log(`the site stored ${stored.length} bytes${windowed ? ` at ${path.join(dataDir, 'blobs', id)}` : ` (blob ${id})`}`);
   console.log(`  they start with ${JSON.stringify(stored.subarray(0, 7).toString('latin1'))} and share no 32-byte run with the file: ${!shares32ByteRun(bytes, stored)}`);
   const t1 = Date.now();
   await page.click(`#files tbody tr[data-id="${id}"] a.download`);
