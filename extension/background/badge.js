@@ -17,7 +17,7 @@ export const badgeModes = new Map(); // tabId → the mode its top document has
 const ICON = Object.fromEntries([16, 32, 48, 128].map((n) => [n, `/extension/icons/orgseal-${n}.png`]));
 api.action?.setIcon({ path: ICON }).catch((e) => console.warn(`OrgSeal could not set its icon: ${e?.message ?? e}`));
 api.runtime.onStartup?.addListener(() => {}); // so that the background starts with the browser, and the icon with it
-/** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean }>} */
+/** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean, doc?: string }>} */
 const quarantines = new Map();
 const page = (tabId) => {
   const q = quarantines.get(tabId) ?? { frames: new Map(), since: 0, told: false };
@@ -52,9 +52,35 @@ export function badge(tabId, mode) {
 // quarantined (content/base.js sends it with each site-config).
 // Its mode goes too: the new document's site-config sets it (a page of a
 // site OrgSeal does not protect never asks, and must not keep the old ON).
-export function newTopDocument(tabId) {
-  quarantines.set(tabId, { frames: new Map(), since: Date.now(), told: false });
+// `documentId` (Chromium): the new document; when its own site-config came
+// first and already started its page, nothing is wiped.
+export function newTopDocument(tabId, documentId) {
+  if (documentId && quarantines.get(tabId)?.doc === documentId) return;
+  quarantines.set(tabId, { frames: new Map(), since: Date.now(), told: false, doc: documentId });
   badgeModes.delete(tabId);
+}
+
+/**
+ * Whether `sender` is still the top document of its tab, asked after any
+ * wait: a site-config that waited (the background was waking) must not set
+ * the sign of the document that replaced it. By document id where the
+ * browser gives one (Chromium), else by origin (Firefox): a later document
+ * of the same origin has the same mode.
+ * @param {chrome.runtime.MessageSender} sender
+ */
+export async function stillTop(sender) {
+  const frame = await api.webNavigation?.getFrame({ tabId: /** @type {number} */ (sender.tab?.id), frameId: 0 }).catch(() => null);
+  if (!frame) return false;
+  const f = /** @type {any} */ (frame);
+  if (f.documentId && sender.documentId) return f.documentId === sender.documentId;
+  const origin = (u) => {
+    try {
+      return new URL(u).origin;
+    } catch {
+      return null;
+    }
+  };
+  return origin(frame.url) !== null && origin(frame.url) === origin(sender.url ?? '');
 }
 
 /** When the tab's top document came (what happened "on this page" is what came after). */

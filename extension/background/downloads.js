@@ -111,19 +111,20 @@ if (api.downloads?.onDeterminingFilename) {
       return {};
     }
     redirected.delete(details.requestId);
+    // Only a download the protected site's own pages start (or the person,
+    // from the browser itself) is fetched again and opened: another site
+    // must not make OrgSeal save the person's files. (Asked first: what
+    // another site starts is never the person's, whatever the answer.)
+    const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
+    if (!from) {
+      refuseDownload(lastSegment(start), 'other-site', `${start}: started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`, details.tabId);
+      return { cancel: true };
+    }
     // Nothing from a download endpoint reaches the browser's own saving:
     // what is not a plain answer to a GET (an error page, a form post's
     // answer) is stopped with a note.
     if (details.method !== 'GET' || details.statusCode < 200 || details.statusCode >= 300) {
       refuseDownload(lastSegment(start), 'failed', `${start}: the site answered ${details.method} with ${details.statusCode}; nothing was saved`, details.tabId);
-      return { cancel: true };
-    }
-    // Only a download the protected site's own pages start (or the person,
-    // from the browser itself) is fetched again and opened: another site
-    // must not make OrgSeal save the person's files.
-    const from = details.originUrl ? siteOfUrl(details.originUrl) : true;
-    if (!from) {
-      refuseDownload(lastSegment(start), 'other-site', `${start}: started by ${originOf(details.originUrl)}, not by the site: stopped, nothing was saved`, details.tabId);
       return { cancel: true };
     }
     const name = dispositionName(header(details, 'content-disposition') ?? '') ?? lastSegment(details.url);

@@ -37,14 +37,15 @@ export async function report(e) {
 }
 
 let nextNotice = 1;
-// The same notice for the same tab within a few seconds is shown once (a
-// person clicking again and again on a blocked field is told once).
-const lastShown = new Map(); // `${tabId}|${title}|${message}` → when
+// One notice of a kind for a tab within a few seconds (a person clicking again
+// and again on a blocked field is told once; a page cannot make a stream of
+// them by changing a name). The popup's list keeps every event.
+const lastShown = new Map(); // `${tabId}|${title}` → when
 const REPEAT_MS = 5000;
 /** Shows a notification; resolves to what was shown (undefined if the browser refused, or it was just shown). */
 async function notify(title, message, tabId) {
   if (!api.notifications) return undefined;
-  const key = `${tabId}|${title}|${message}`;
+  const key = `${tabId}|${title}`;
   const now = Date.now();
   if (now - (lastShown.get(key) ?? 0) < REPEAT_MS) return undefined;
   lastShown.set(key, now);
@@ -69,8 +70,12 @@ api.notifications?.onClicked.addListener((id) => {
 
 /** The refusal of a download, in the person's words (by the reader's code) and IT's. */
 export function refuseDownload(name, code, detail, tabId) {
-  const person = W.download[W.downloadReason(code)](name);
-  return report({ kind: 'refused', what: name, why: detail, person, notify: W.title.download, tabId }).catch(() => {});
+  const reason = W.downloadReason(code);
+  const person = W.download[reason](name);
+  // A download another site started is not the person's: recorded for the
+  // popup, with no notification (that site could make a stream of them).
+  const notify = reason === 'other-site' ? undefined : W.title.download;
+  return report({ kind: 'refused', what: name, why: detail, person, notify, tabId }).catch(() => {});
 }
 
 /** The refusal of an upload the guard stopped. */

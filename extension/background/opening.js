@@ -57,7 +57,8 @@ export const openingIn = (tabId) => [...opening].filter(([, o]) => o.tabId === t
 /** Stops opening `url`; nothing of it is saved. */
 export function cancelOpen(url) {
   const o = opening.get(url);
-  if (!o) return false;
+  // Once the browser has been handed the opened file, it is saving it.
+  if (!o || o.saving) return false;
   o.cancelled = true;
   if (!api.offscreen) import('../offscreen/opener.js').then((opener) => opener.cancel(url)).catch(() => {});
   else api.runtime.sendMessage({ target: 'offscreen', type: MSG.openCancel, url }).catch(() => {});
@@ -126,7 +127,7 @@ function unsealedDownloadRefusal(contentType, url) {
   return new CodedError('not-a-file', `the site answered with a web page (${url}), not the file: sign in again and retry; nothing was saved`);
 }
 
-/** @type {Map<string, { tabId?: number, name: string, pct: number, cancelled: boolean }>} download URL → what is shown of it */
+/** @type {Map<string, { tabId?: number, name: string, pct: number, cancelled: boolean, saving?: boolean }>} download URL → what is shown of it */
 const opening = new Map();
 
 // `tabId`: the tab that started it, when the browser says (Firefox); else the
@@ -186,6 +187,7 @@ async function openAndSave(url, o) {
   const name = safeFileName(opened.sealed ? opened.name : fallback);
   const how = opened.sealed ? 'fetched and opened' : 'fetched (not sealed, saved as is)';
   console.info(`OrgSeal ${how} ${name} (${opened.size} bytes) in ${opened.ms} ms`);
+  o.saving = true;
   try {
     await ownDownloads.set(opened.blobUrl, name);
     // Chromium names it in onDeterminingFilename (a name given here would

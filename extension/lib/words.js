@@ -9,8 +9,17 @@
 // `globalThis.ORGSEAL_WORDS` in that extension world, which the page cannot
 // reach.
 (() => {
-  // Names come from files and from servers: each is shown quoted, and cut.
-  const cut = (/** @type {string} */ s) => (String(s).length > 80 ? `${String(s).slice(0, 77)}…` : String(s));
+  // Names come from files and from servers (a download's name is the
+  // server's): each is shown quoted, without control or format characters
+  // (line breaks, bidirectional and zero-width marks) or quotation marks that
+  // could close the quote and add words of its own, and cut to 80 characters.
+  const cut = (/** @type {string} */ s) => {
+    const clean = String(s)
+      .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}"“”„‟«»‹›]/gu, '')
+      .replace(/\s+/gu, ' ')
+      .trim();
+    return clean.length > 80 ? `${clean.slice(0, 77)}…` : clean;
+  };
   /** @param {string[] | string} names */
   const list = (names) => {
     const n = (Array.isArray(names) ? names : [names]).map(cut);
