@@ -119,7 +119,42 @@
       blocked: (/** @type {string} */ why) => `This page is a protected site, but OrgSeal blocks files here: ${why}`,
       quarantined: 'This page is protected, but OrgSeal blocks files in these parts of it, because the page could read them first:',
       off: 'This page is not a site your organisation protects: OrgSeal does nothing here.',
-      private: 'OrgSeal is not allowed in private windows of this browser, so it cannot protect files there. Use a normal window.',
+      sealing: (/** @type {string} */ name, /** @type {string} */ size) => `Sealing ${name} (${size})`,
+      opening: (/** @type {string} */ name, /** @type {number} */ pct) => `Opening ${name}: ${pct} %`,
+      noWindow: (/** @type {string} */ why) => `OrgSeal could not open its window (${why}). Try again.`,
+    },
+
+    // The popup's other words: its own failure, buttons and labels.
+    popup: {
+      notRunning: (/** @type {string} */ why) => `OrgSeal is not running (${why}). Restart the browser; if this stays, tell IT.`,
+      cancel: 'Cancel',
+      details: 'Details',
+      notified: (/** @type {string} */ title) => `Shown as a notification: ${title}`,
+      namesSealed: ' (names sealed too)',
+    },
+
+    // The popup's "For IT" section.
+    it: {
+      guard: {
+        noPolicy: 'Upload guard: off (no policy).',
+        notAsked: 'Upload guard: off (the policy does not ask OrgSeal to fail closed).',
+        firefox: 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal as the whole request body are stopped (Firefox does not show the files in a form upload).',
+        on: 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.',
+        cannot: 'Upload guard: off (this browser does not let OrgSeal block requests). Files are still sealed when they are picked, dropped or pasted.',
+        byHand: 'Upload guard: off. OrgSeal was loaded by hand, not installed by policy, and only an extension installed by policy may stop requests. Files are still sealed when they are picked, dropped or pasted.',
+      },
+      failClosed: 'Fail closed: yes. A file OrgSeal cannot seal on a protected site is never sent.',
+      failOpen: 'Fail closed: no. The policy lets a file OrgSeal cannot seal go unsealed.',
+      privateOn: 'Private windows: OrgSeal runs there too.',
+      privateOff: 'Private windows: OrgSeal is not allowed there. Turn them off by policy (orgseal policy render does), or allow OrgSeal there.',
+    },
+
+    // OrgSeal's frame on the page (the overlay).
+    overlay: {
+      sealing: 'OrgSeal is sealing',
+      sealed: 'Sealed: the site gets only the sealed file',
+      opening: 'OrgSeal is opening a download',
+      cancelling: 'cancelling…',
     },
 
     // The popup's policy states.

@@ -38,8 +38,8 @@ function eventItem(r) {
   if (r.why) {
     const id = `ev-${r.when}-${r.kind}`;
     const d = el('details', undefined, { id, open: openDetails || keepOpen.has(id) });
-    d.append(el('summary', 'Details'), el('span', r.why, { className: 'detail' }));
-    if (r.notice) d.append(el('span', `Shown as a notification: ${r.notice.title}`, { className: 'detail person' }));
+    d.append(el('summary', W.popup.details), el('span', r.why, { className: 'detail' }));
+    if (r.notice) d.append(el('span', W.popup.notified(r.notice.title), { className: 'detail person' }));
     li.append(d);
   }
   return li;
@@ -62,7 +62,7 @@ async function render() {
   try {
     answer = await ask({ type: MSG.status, tabId: await tabId() });
   } catch (e) {
-    $('state').textContent = `OrgSeal is not running (${e.message}). Restart the browser; if this stays, tell IT.`;
+    $('state').textContent = W.popup.notRunning(e.message);
     return;
   }
   const { status, recent, version, extensionId, installType, guard, failClosed, browser, tab, privateWindows } = answer;
@@ -82,15 +82,15 @@ async function render() {
     $('quarantined').replaceChildren(...quarantined.map((q) => el('li', `${q.url}: ${q.reason}`)));
     const busy = [
       ...(tab.sealing ?? []).map((j) => {
-        const li = el('li', `Sealing ${j.name} (${W.size(j.size)})`);
-        const b = el('button', 'Cancel', { type: 'button' });
+        const li = el('li', W.tab.sealing(j.name, W.size(j.size)));
+        const b = el('button', W.popup.cancel, { type: 'button' });
         b.onclick = () => ask({ type: MSG.cancel, what: 'seal', tabId: tab.id }).then(render, () => {});
         li.append(b);
         return li;
       }),
       ...(tab.opening ?? []).map((o) => {
-        const li = el('li', `Opening ${o.name}: ${o.pct} %`);
-        const b = el('button', 'Cancel', { type: 'button' });
+        const li = el('li', W.tab.opening(o.name, o.pct));
+        const b = el('button', W.popup.cancel, { type: 'button' });
         b.onclick = () => ask({ type: MSG.cancel, what: 'open', url: o.url }).then(render, () => {});
         li.append(b);
         return li;
@@ -103,7 +103,7 @@ async function render() {
     attach.onclick = () =>
       api.windows
         .create({ url: api.runtime.getURL(`extension/attach/attach.html?tab=${tab.id}`), type: 'popup', width: 480, height: 340 })
-        .then(() => window.close(), (e) => ($('tab').textContent = `OrgSeal could not open its window (${e.message}). Try again.`));
+        .then(() => window.close(), (e) => ($('tab').textContent = W.tab.noWindow(e.message)));
     const here = recent.filter((r) => r.tabId === tab.id && r.when >= (tab.since ?? 0));
     $('here-title').hidden = here.length === 0;
     $('here').replaceChildren(...here.map(eventItem));
@@ -130,7 +130,7 @@ async function render() {
   );
   const sites = status.sites ?? [];
   $('sites-section').hidden = sites.length === 0;
-  $('sites').replaceChildren(...sites.map((s) => el('li', `${s.origin}${s.sealNames ? ' (names sealed too)' : ''}`)));
+  $('sites').replaceChildren(...sites.map((s) => el('li', `${s.origin}${s.sealNames ? W.popup.namesSealed : ''}`)));
   const elsewhere = tab ? recent.filter((r) => !(r.tabId === tab.id && r.when >= (tab.since ?? 0))) : recent;
   $('recent-section').hidden = elsewhere.length === 0;
   $('recent').replaceChildren(...elsewhere.map(eventItem));
@@ -138,25 +138,16 @@ async function render() {
   // ---- for IT ----
   const it = /** @type {HTMLDetailsElement} */ ($('it'));
   if (openDetails || keepOpen.has('it')) it.open = true;
+  const G = W.it.guard;
   $('guard').textContent = status.state === 'none'
-    ? 'Upload guard: off (no policy).'
+    ? G.noPolicy
     : !failClosed && (status.state === 'valid' || status.state === 'invalid')
-      ? 'Upload guard: off (the policy does not ask OrgSeal to fail closed).'
-      : guard && browser === 'firefox'
-        ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal as the whole request body are stopped (Firefox does not show the files in a form upload).'
-        : guard
-          ? 'Upload guard: on. Uploads to the protected sites that carry a file OrgSeal did not seal are stopped.'
-          : installType === 'admin'
-            ? 'Upload guard: off (this browser does not let OrgSeal block requests). Files are still sealed when they are picked, dropped or pasted.'
-            : 'Upload guard: off. OrgSeal was loaded by hand, not installed by policy, and only an extension installed by policy may stop requests. Files are still sealed when they are picked, dropped or pasted.';
-  $('fail-closed').textContent = status.failClosed
-    ? 'Fail closed: yes. A file OrgSeal cannot seal on a protected site is never sent.'
-    : 'Fail closed: no. The policy lets a file OrgSeal cannot seal go unsealed.';
-  $('private').textContent = privateWindows === true
-    ? 'Private windows: OrgSeal runs there too.'
-    : privateWindows === false
-      ? 'Private windows: OrgSeal is not allowed there. Turn them off by policy (orgseal policy render does), or allow OrgSeal there.'
-      : '';
+      ? G.notAsked
+      : guard
+        ? (browser === 'firefox' ? G.firefox : G.on)
+        : installType === 'admin' ? G.cannot : G.byHand;
+  $('fail-closed').textContent = status.failClosed ? W.it.failClosed : W.it.failOpen;
+  $('private').textContent = privateWindows === true ? W.it.privateOn : privateWindows === false ? W.it.privateOff : '';
   $('version').textContent = `OrgSeal ${version} · ${extensionId}`;
   buildHashOnce ??= buildHash().then(
     (h) => `Build ${h}`,

@@ -8,6 +8,9 @@ import { fromBase64, owned } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
 import { sealBlob, withFileKey } from '../bulk/gcm.js';
 import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
+import '../lib/words.js';
+
+const O = /** @type {any} */ (globalThis).ORGSEAL_WORDS.overlay;
 
 // Sealed files of 64 MiB and more are assembled on disk so that memory does
 // not grow with the file: streamed to the content script, which writes them
@@ -35,7 +38,7 @@ function render() {
   $('bar').hidden = Boolean(confirming);
   $('cancel').hidden = Boolean(confirming);
   if (confirming) {
-    $('what').textContent = 'Sealed: the site gets only the sealed file';
+    $('what').textContent = O.sealed;
     $('name').textContent = lastSealed.names.join(', ');
     $('count').textContent = '';
     $('figures').textContent = '';
@@ -45,7 +48,7 @@ function render() {
     const job = running[0];
     const secs = (performance.now() - job.started) / 1000;
     const pct = job.size ? job.done / job.size : 1;
-    $('what').textContent = 'OrgSeal is sealing';
+    $('what').textContent = O.sealing;
     $('name').textContent = job.name;
     $('count').textContent = running.length > 1 ? `1 of ${running.length}` : '';
     /** @type {HTMLProgressElement} */ ($('bar')).value = pct;
@@ -53,7 +56,7 @@ function render() {
     $('figures').textContent = `${Math.floor(pct * 100)} % · ${mbps.toFixed(0)} MB/s`;
   } else if (opening.length) {
     const [, o] = opening[0];
-    $('what').textContent = 'OrgSeal is opening a download';
+    $('what').textContent = O.opening;
     $('name').textContent = o.name;
     $('count').textContent = opening.length > 1 ? `1 of ${opening.length}` : '';
     /** @type {HTMLProgressElement} */ ($('bar')).value = o.pct / 100;
@@ -64,7 +67,7 @@ $('cancel').addEventListener('click', (e) => {
   if (!e.isTrusted) return;
   for (const job of jobs.values()) job.control.cancelled = true;
   if (!jobs.size) for (const url of opens.keys()) ask({ type: MSG.cancel, what: 'open', url }).catch(() => {});
-  $('figures').textContent = 'cancelling…';
+  $('figures').textContent = O.cancelling;
 });
 
 // Sends sealed bytes to the content script as they are made, for it to write
