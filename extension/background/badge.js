@@ -17,7 +17,7 @@ export const badgeModes = new Map(); // tabId → the mode its top document has
 const ICON = Object.fromEntries([16, 32, 48, 128].map((n) => [n, `/extension/icons/orgseal-${n}.png`]));
 api.action?.setIcon({ path: ICON }).catch((e) => console.warn(`OrgSeal could not set its icon: ${e?.message ?? e}`));
 api.runtime.onStartup?.addListener(() => {}); // so that the background starts with the browser, and the icon with it
-/** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean, doc?: string }>} */
+/** @type {Map<number, { frames: Map<string, { url: string, reason: string }>, since: number, told: boolean }>} */
 const quarantines = new Map();
 const page = (tabId) => {
   const q = quarantines.get(tabId) ?? { frames: new Map(), since: 0, told: false };
@@ -52,11 +52,8 @@ export function badge(tabId, mode) {
 // quarantined (content/base.js sends it with each site-config).
 // Its mode goes too: the new document's site-config sets it (a page of a
 // site OrgSeal does not protect never asks, and must not keep the old ON).
-// `documentId` (Chromium): the new document; when its own site-config came
-// first and already started its page, nothing is wiped.
-export function newTopDocument(tabId, documentId) {
-  if (documentId && quarantines.get(tabId)?.doc === documentId) return;
-  quarantines.set(tabId, { frames: new Map(), since: Date.now(), told: false, doc: documentId });
+export function newTopDocument(tabId) {
+  quarantines.set(tabId, { frames: new Map(), since: Date.now(), told: false });
   badgeModes.delete(tabId);
 }
 

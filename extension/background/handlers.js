@@ -5,7 +5,7 @@ import { toBase64 } from '../lib/bytes.js';
 import { MSG, fromExtensionPage, fromContentScript } from '../lib/messages.js';
 import { api, FIREFOX, OFFSCREEN_PATH, policy, status, ready, siteOf, siteOfUrl, modeFor, openedSettled } from './state.js';
 import { tokens, claiming, TOKEN_TTL_MS, randomToken, checkToken } from './tokens.js';
-import { badge, badgeModes, quarantine, quarantinedIn, pageSince, firstQuarantineNotice, newTopDocument, stillTop } from './badge.js';
+import { badge, badgeModes, quarantine, quarantinedIn, pageSince, firstQuarantineNotice, stillTop } from './badge.js';
 import { guardRunning } from './guard.js';
 import { beginOpen, showOpenProgress, openingIn, cancelOpen, openingTab } from './opening.js';
 import { RECENT_KEY, report } from './events.js';
@@ -76,10 +76,10 @@ export const handlers = {
     await openedSettled(sender.tab.id);
     const { mode, reason, sealerUrl } = modeFor(sender);
     // The sign is the top document's, and only while it is the tab's top
-    // document (it may have been replaced while this waited). Its own word
-    // may come before the browser's commit event: it starts its page then.
+    // document (it may have been replaced while this waited for the
+    // background to wake). The page's record is not reset here: a quarantine
+    // this document reported first must stand.
     const top = sender.frameId === 0 && (await stillTop(sender));
-    if (top && sender.documentId) newTopDocument(sender.tab.id, sender.documentId);
     // A document that quarantined itself says so each time it asks (after a
     // back/forward-cache restore too).
     if (typeof msg.quarantined === 'string' && mode !== 'off') {

@@ -84,7 +84,7 @@ export async function injectLate(tabId, frameIds) {
 // site, where the registered scripts do not run: injected, late.
 const atSite = (url) => Boolean(siteOfUrl(url) ?? siteOfUrl(url.replace(/^http:/, 'https:')));
 api.webNavigation?.onCommitted.addListener(async ({ tabId, frameId, url, documentId }) => {
-  if (tabId >= 0 && frameId === 0) newTopDocument(tabId, documentId); // before any await: the new document's own word comes after
+  if (tabId >= 0 && frameId === 0) newTopDocument(tabId); // before any await: the new document's own word comes after
   if (tabId < 0 || !/^https?:/.test(url)) return;
   await ready.catch(() => {}); // this event may be what woke the service worker
   // Registered there (if the registration failed, the scripts go in late).

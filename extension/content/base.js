@@ -73,9 +73,11 @@
   // which it cannot), in the plain words of lib/words.js; IT's detail goes
   // to the console and to the popup's details. `code` is one of
   // ORGSEAL_WORDS.upload's reasons.
-  S.refuse = (code, names, detail) => {
+  // `reason`: why files are blocked here, when the caller knows it better
+  // than this frame's last answer (an orphaned script's "reload the page").
+  S.refuse = (code, names, detail, reason = S.config.reason) => {
     const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
-    const why = code === 'blocked' ? S.config.reason ?? undefined : undefined;
+    const why = code === 'blocked' ? reason ?? undefined : undefined;
     const person = (W.upload[code] ?? W.upload['seal-failed'])(names, why);
     console.warn(`OrgSeal: ${person} (${detail})`);
     S.ask({ type: 'refused', code, names, why: detail }).catch(() => {});

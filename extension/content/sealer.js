@@ -234,7 +234,9 @@
           console.info(`OrgSeal: sealing ${names.join(', ')} was cancelled; nothing was attached or sent`);
         } else {
           const W = /** @type {any} */ (globalThis).ORGSEAL_WORDS;
-          S.refuse(typeof e?.code === 'string' && Object.hasOwn(W.upload, e.code) ? e.code : 'seal-failed', names, e?.message ?? String(e));
+          const code = typeof e?.code === 'string' && Object.hasOwn(W.upload, e.code) ? e.code : 'seal-failed';
+          // A blocked seal's message is the frame's reason, in its words.
+          S.refuse(code, names, e?.message ?? String(e), code === 'blocked' ? e.message : undefined);
         }
       })
       .finally(() => {
