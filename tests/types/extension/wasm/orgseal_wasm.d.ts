@@ -15,6 +15,8 @@ export class OpenPlan {
   push(n: number): Float64Array | number[];
   /** Throws `size-mismatch` once the released chunks hold more than the metadata's size. */
   checkReleased(): void;
+  /** The sealed length counted so far against the one the metadata's size gives: throws `truncated` or `size-mismatch`, else returns the plaintext length. */
+  checkLength(): number;
   /** `[index, sealedLength]` of the final chunk, or throws `truncated`. */
   finish(): Float64Array | number[];
   /** The plaintext length, or throws `size-mismatch`. */
@@ -63,6 +65,8 @@ export class PolicyState {
 export function headerLength(): number;
 /** From the first 28 bytes: how many bytes `beginOpen` needs; throws `not-orgseal` for a file that is not sealed. */
 export function prefixLength(first: Uint8Array | number[], ended: boolean): number;
+/** Runs once when the module is instantiated (its `#[wasm_bindgen(start)]`). */
+export function start(): void;
 /** The core's safe-file-name rule (docs/FORMAT.md §5). */
 export function safeFileName(name: string): string;
 
