@@ -9,56 +9,78 @@
 // long the final chunk is, and makes every refusal (with the core's code).
 // This file only runs the AES-GCM calls the plan asks for and moves bytes.
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
+//
+// Both directions are one pipeline, read top to bottom:
+//   seal: file -> windows of 256 chunks (read into a reused array) -> AES on
+//         a worker, each result copied into the window's output array -> sink
+//   open: download -> windows (read straight into a reused array) -> AES on
+//         a worker, likewise -> sink
+// A window's arrays go to the worker and come back with its answer, and are
+// used again for a later window: a run of gigabytes leaves no trail of spent
+// arrays for the engine to collect late (docs/PERFORMANCE.md). Output arrays
+// come back too where the sink is done with the bytes once its push resolved
+// (`sink.consumes`); a sink that keeps them (a Blob in memory) gets fresh ones.
 
-import { join, owned } from '../lib/bytes.js';
-
-/** Full chunks in 1 MiB; windows are a few of these. */
-const WINDOW = 64;
+import { Buffers, byteReader } from '../lib/bytes.js';
 
 /** @param {Uint8Array} raw 32 bytes */
 export async function importChunkKey(raw) {
   return crypto.subtle.importKey('raw', /** @type {BufferSource} */ (raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 
-/** Chunks in one window of a sealing job: 256 × 16 KiB = 4 MiB. */
-const SEAL_WINDOW = 256;
+/** Plaintext bytes of a full chunk, and the same sealed (with its tag). */
+const PLAIN = 16384;
+const SEALED = PLAIN + 16;
+/** Chunks in one window: 256 × 16 KiB = 4 MiB. */
+const WINDOW = 256;
+
+/** The `i`th 12-byte nonce of a window's nonces, as a view (no copy). */
+const nth = (nonces, i) => /** @type {BufferSource} */ (nonces.subarray(12 * i, 12 * i + 12));
+
+/**
+ * @typedef {{ push(bytes: Uint8Array): void | Promise<void>, consumes?: boolean }} Sink
+ * `consumes`: once `push` has resolved, the sink holds nothing of `bytes`
+ * (written to disk, or copied on), so the array may be used again.
+ */
 
 /**
  * One window of a sealing job, as a worker (or the calling thread) runs it:
- * reads plaintext bytes `start..end` of `file`, seals each chunk's range
- * (relative to the file) under its nonce, and returns the sealed chunks, in
- * order, as one array. The ranges and nonces are the core's.
+ * reads the plaintext the window covers from `file` (`bounds[0]` to its last
+ * entry) into `input`, seals chunk `i` (`[bounds[i], bounds[i + 1])` of the
+ * file) under the `i`th nonce, each result copied into `output` in order.
+ * Bounds and nonces are the core's, for the whole window in one call each.
+ * Returns the sealed window (a view of `output`) and `input` (to use again;
+ * a BYOB read may have moved it to a new buffer).
  * @param {CryptoKey} key
  * @param {Blob} file
- * @param {number} start
- * @param {number} end
- * @param {number[][]} ranges
- * @param {Uint8Array[]} nonces
+ * @param {ArrayLike<number>} bounds
+ * @param {Uint8Array} nonces
+ * @param {Uint8Array} input room for the window's plaintext
+ * @param {Uint8Array} output room for the window's sealed chunks
  */
-export async function sealWindow(key, file, start, end, ranges, nonces) {
-  const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
-  if (bytes.length !== end - start) throw new Error(`the file changed while it was being sealed (read ${bytes.length} of ${end - start} bytes at ${start})`);
-  const calls = ranges.map(([a, b], i) =>
-    crypto.subtle.encrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, bytes.subarray(a - start, b - start)),
-  );
-  return gather(await Promise.all(calls));
-}
-
-/**
- * WebCrypto's results, in order, as one array. Windows travel as byte arrays
- * (transferred between threads), not Blobs: a Blob's bytes sit in the
- * browser process until the page that made it collects its garbage, which
- * nothing prompts, so memory would grow with the file.
- * @param {ArrayBuffer[]} results
- */
-function gather(results) {
-  const out = new Uint8Array(results.reduce((n, r) => n + r.byteLength, 0));
-  let at = 0;
-  for (const r of results) {
-    out.set(new Uint8Array(r), at);
-    at += r.byteLength;
+export async function sealWindow(key, file, bounds, nonces, input, output) {
+  const start = bounds[0];
+  const length = bounds[bounds.length - 1] - start;
+  // The default reader, copied into `input`: a BYOB read of a File's stream
+  // in Chromium stopped answering now and then (two windows read at once on
+  // one worker; the seal of a 1.5 GiB file stalled after 34 and after 122
+  // windows), where the default reader did not.
+  const reader = byteReader(/** @type {ReadableStream<Uint8Array>} */ (file.slice(start, start + length).stream()), { byob: false });
+  const read = await reader.fill(input, 0, length);
+  reader.release();
+  if (read.at !== length) throw new Error(`the file changed while it was being sealed (read ${read.at} of ${length} bytes at ${start})`);
+  const plain = read.buf;
+  const calls = new Array(bounds.length - 1);
+  for (let i = 0; i < calls.length; i++) {
+    const from = bounds[i] - start;
+    const to = bounds[i + 1] - start;
+    const at = from + 16 * i;
+    calls[i] = crypto.subtle
+      .encrypt({ name: 'AES-GCM', iv: nth(nonces, i) }, key, /** @type {BufferSource} */ (plain.subarray(from, to)))
+      .then((sealed) => output.set(new Uint8Array(sealed), at));
   }
-  return out;
+  await Promise.all(calls);
+  return { bytes: output.subarray(0, length + 16 * calls.length), input: plain };
 }
 
 /**
@@ -69,31 +91,33 @@ function gather(results) {
  * without, on this thread. The file is never whole in memory here.
  * `progress(bytesSealed)` is called after each window.
  * @param {Blob} file
- * @param {{ chunks(): number, range(k: number): Iterable<number> & ArrayLike<number>, nonce(k: number): Uint8Array }} plan
+ * @param {{ chunks(): number, bounds(first: number, count: number): ArrayLike<number>, nonces(first: number, count: number): Uint8Array }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array): void | Promise<void> }} sink
+ * @param {Sink} sink
  * @param {(done: number) => void} [progress]
  * @param {{ cancelled?: boolean }} [control] set `cancelled` to stop at the next window
  * @param {Pool | null} [pool]
  */
 export async function sealBlob(file, plan, key, sink, progress = () => {}, control = {}, pool = null) {
   const chunks = plan.chunks();
-  const windows = Math.ceil(chunks / SEAL_WINDOW);
+  const windows = Math.ceil(chunks / WINDOW);
+  const inputs = new Buffers(Math.min(WINDOW * PLAIN, file.size));
+  const outputs = new Buffers(Math.min(WINDOW * SEALED, file.size + 16 * chunks));
+  /** @param {number} w */
   const job = (w) => {
-    const first = w * SEAL_WINDOW;
-    const last = Math.min(first + SEAL_WINDOW, chunks) - 1;
-    const ranges = [];
-    const nonces = [];
-    for (let k = first; k <= last; k++) {
-      ranges.push([...plan.range(k)]);
-      nonces.push(plan.nonce(k));
-    }
-    const start = ranges[0][0];
-    const end = ranges[ranges.length - 1][1];
-    const sealed = /** @type {Promise<Uint8Array>} */ (pool ? pool.run({ op: 'seal', file, start, end, ranges, nonces }) : sealWindow(key, file, start, end, ranges, nonces));
-    return { end, sealed };
+    const first = w * WINDOW;
+    const count = Math.min(WINDOW, chunks - first);
+    const bounds = plan.bounds(first, count);
+    const nonces = plan.nonces(first, count);
+    const input = inputs.take();
+    const output = sink.consumes ? outputs.take() : new Uint8Array(outputs.size);
+    const sealed = pool
+      ? pool.run({ op: 'seal', file, bounds, nonces, input, output }, [input.buffer, output.buffer])
+      : sealWindow(key, file, bounds, nonces, input, output);
+    return { end: bounds[count], sealed };
   };
   const depth = pool ? 2 * pool.size : 2;
+  /** @type {ReturnType<typeof job>[]} */
   const inFlight = [];
   let next = 0;
   const fill = () => {
@@ -102,10 +126,12 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
   try {
     fill();
     while (inFlight.length) {
-      const { end, sealed } = /** @type {{ end: number, sealed: Promise<Uint8Array> }} */ (inFlight.shift());
-      const bytes = await sealed;
+      const { end, sealed } = /** @type {ReturnType<typeof job>} */ (inFlight.shift());
+      const { bytes, input } = /** @type {{ bytes: Uint8Array, input: Uint8Array }} */ (await sealed);
+      inputs.give(input);
       if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
       await sink.push(bytes);
+      if (sink.consumes) outputs.give(bytes);
       fill();
       progress(end);
     }
@@ -115,7 +141,7 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
 }
 
 /**
- * @typedef {{ size: number, run(job: object): Promise<Uint8Array | { failed: number }>, stop(): void }} Pool
+ * @typedef {{ size: number, run(job: object, transfer: ArrayBufferLike[]): Promise<{ bytes?: Uint8Array, input?: Uint8Array, failed?: number }>, stop(): void }} Pool
  */
 
 /** Files of this size and more are sealed or opened on workers; starting
@@ -191,8 +217,7 @@ async function startPool(raw) {
       if (!call) return;
       pending.delete(data.id);
       entry.queue--;
-      if (data.bytes instanceof Uint8Array) call.ok(data.bytes);
-      else if (Number.isInteger(data.failed)) call.ok({ failed: data.failed });
+      if (data.bytes instanceof Uint8Array || Number.isInteger(data.failed)) call.ok(data);
       else call.fail(new Error(data.error ?? 'an OrgSeal worker failed'));
     };
     entry.w.onerror = (e) => {
@@ -203,16 +228,16 @@ async function startPool(raw) {
   }
   return {
     size,
-    run(job) {
+    run(job, transfer) {
       if (dead) return Promise.reject(dead);
       const entry = workers.reduce((a, b) => (b.queue < a.queue ? b : a));
       entry.queue++;
       const id = nextId++;
       return new Promise((ok, fail) => {
         pending.set(id, { ok, fail });
-        // Window bytes move to the worker (transferred, not copied).
-        const bytes = /** @type {any} */ (job).bytes;
-        entry.w.postMessage({ id, ...job }, bytes ? [bytes.buffer] : []);
+        // The window's arrays move to the worker (transferred, not copied)
+        // and come back with its answer.
+        entry.w.postMessage({ id, ...job }, transfer);
       });
     },
     stop() {
@@ -225,48 +250,58 @@ async function startPool(raw) {
 
 /**
  * One window of an opening job, as a worker (or the calling thread) runs it:
- * opens each sealed chunk of `bytes` (lengths and nonces are the core's) and
- * returns the plaintext as one array, or `{ failed: i }` for the first chunk,
- * in order, whose tag did not verify.
+ * opens the sealed chunks at the start of `input` (lengths and nonces are the
+ * core's), each plaintext copied into `output` in order. Returns the opened
+ * window (a view of `output`) or `failed`, the first chunk, in order, whose
+ * tag did not verify; and `input`, to use again.
  * @param {CryptoKey} key
- * @param {Uint8Array} bytes
+ * @param {Uint8Array} input
  * @param {number[]} lengths
- * @param {Uint8Array[]} nonces
- * @returns {Promise<Uint8Array | { failed: number }>}
+ * @param {Uint8Array} nonces 12 bytes a chunk, one after the other
+ * @param {Uint8Array} output
+ * @returns {Promise<{ bytes?: Uint8Array, failed?: number, input: Uint8Array }>}
  */
-export async function openWindow(key, bytes, lengths, nonces) {
+export async function openWindow(key, input, lengths, nonces, output) {
   let at = 0;
-  const calls = lengths.map((len, i) => {
-    const sealed = bytes.subarray(at, at + len);
-    at += len;
-    return crypto.subtle.decrypt({ name: 'AES-GCM', iv: /** @type {BufferSource} */ (nonces[i]) }, key, /** @type {BufferSource} */ (sealed));
-  });
+  let out = 0;
+  const calls = new Array(lengths.length);
+  for (let i = 0; i < calls.length; i++) {
+    const to = out;
+    calls[i] = crypto.subtle
+      .decrypt({ name: 'AES-GCM', iv: nth(nonces, i) }, key, /** @type {BufferSource} */ (input.subarray(at, at + lengths[i])))
+      .then((plain) => output.set(new Uint8Array(plain), to));
+    at += lengths[i];
+    out += lengths[i] - 16;
+  }
   const results = await Promise.allSettled(calls);
   const failed = results.findIndex((r) => r.status === 'rejected');
-  if (failed >= 0) return { failed };
-  return gather(results.map((r) => /** @type {PromiseFulfilledResult<ArrayBuffer>} */ (r).value));
+  if (failed >= 0) return { failed, input };
+  return { bytes: output.subarray(0, out), input };
 }
 
 /**
- * Opens content arriving as `pieces` (after the prefix) by `plan` (the core's
- * OpenPlan), pushing plaintext to `sink` in order. Nothing here decides what a
- * chunk is, whether the stream was cut, or whether the size is right: the plan
- * does, and its refusals are thrown as they are. Windows of about 4 MiB are
+ * Opens content arriving on `reader` (lib/bytes.js byteReader, after the
+ * prefix) by `plan` (the core's OpenPlan), pushing plaintext to `sink` in
+ * order. Nothing here decides what a chunk is, whether the stream was cut, or
+ * whether the size is right: the plan does, and its refusals are thrown as
+ * they are. The download is read straight into window arrays of about 4 MiB,
  * opened on `pool`'s workers (or on this thread), several in flight while the
  * next bytes arrive.
- * @param {AsyncIterable<Uint8Array>} pieces
+ * @param {{ fill(buf: Uint8Array, at: number, end: number): Promise<{ buf: Uint8Array, at: number }>, ended: boolean }} reader
  * @param {{ push(n: number): Iterable<number> & ArrayLike<number>, checkReleased(): void, checkLength(): number, finish(): Iterable<number> & ArrayLike<number>, checkFinished(): number,
- *   nonce(k: number): Uint8Array, damaged(k: number): any }} plan
+ *   nonces(first: number, count: number): Uint8Array, damaged(k: number): any }} plan
  * @param {CryptoKey} key
- * @param {{ push(bytes: Uint8Array): void | Promise<void> }} sink
- * @param {Uint8Array} [head] content bytes that arrived with the prefix
+ * @param {Sink} sink
  * @param {(done: number) => void} [progress]
  * @param {Pool | null} [pool]
  */
-export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(0), progress = () => {}, pool = null) {
-  const SEALED = 16400; // a full chunk; which chunks are full is the plan's call
+export async function openPieces(reader, plan, key, sink, progress = () => {}, pool = null) {
   const depth = pool ? 2 * pool.size : 2;
-  /** @type {{ first: number, bytes: number, opened: Promise<Uint8Array | { failed: number }> }[]} */
+  // A window array holds up to WINDOW chunks after what the plan held back
+  // from the last one (less than a chunk and a tag).
+  const inputs = new Buffers((WINDOW + 1) * SEALED);
+  const outputs = new Buffers((WINDOW + 1) * PLAIN);
+  /** @type {{ first: number, bytes: number, opened: Promise<{ bytes?: Uint8Array, failed?: number, input?: Uint8Array }> }[]} */
   const inFlight = [];
   let done = 0;
   // The first refusal met on the way (a chunk whose tag failed, plaintext past
@@ -275,72 +310,70 @@ export async function openPieces(pieces, plan, key, sink, head = new Uint8Array(
   // (FORMAT.md §8.1: every reader gives a file with two faults one code).
   /** @type {unknown} */
   let failure = null;
-  // Hands the oldest window's plaintext to the sink, or holds the plan's
-  // refusal for its first bad chunk.
+  // Hands the oldest windows' plaintext to the sink until `keep` are left, or
+  // holds the plan's refusal for the first bad chunk.
   const drain = async (keep) => {
     while (inFlight.length > keep) {
       const w = /** @type {typeof inFlight[0]} */ (inFlight.shift());
       const out = await w.opened;
+      inputs.give(out.input);
       if (failure) continue;
-      if (!(out instanceof Uint8Array)) {
-        failure = plan.damaged(w.first + out.failed);
+      if (!out.bytes) {
+        failure = plan.damaged(w.first + /** @type {number} */ (out.failed));
         continue;
       }
-      await sink.push(out);
+      await sink.push(out.bytes);
+      if (sink.consumes) outputs.give(out.bytes);
       done += w.bytes;
       progress(done);
     }
   };
-  // `bytes` starts with the window's chunks, `lengths` long in all; what
-  // follows them is not read (the window is handed over whole, not copied).
-  const open = (first, lengths, bytes) => {
-    const nonces = lengths.map((_, i) => plan.nonce(first + i));
-    const opened = pool ? pool.run({ op: 'open', bytes, lengths, nonces }) : openWindow(key, bytes, lengths, nonces);
+  // Opens chunks `first..` of `input`, `lengths` long (the input array goes
+  // to the worker and comes back).
+  const open = (first, lengths, input) => {
+    const nonces = plan.nonces(first, lengths.length);
+    const output = sink.consumes ? outputs.take() : new Uint8Array(outputs.size);
+    const opened = pool
+      ? pool.run({ op: 'open', input, lengths, nonces, output }, [input.buffer, output.buffer])
+      : openWindow(key, input, lengths, nonces, output);
     inFlight.push({ first, bytes: lengths.reduce((n, l) => n + l, 0), opened });
   };
-  // Sealed bytes the plan has not released yet (at most a chunk or two).
-  let pending = new Uint8Array(0);
-  // Takes `parts` (`size` bytes) after `pending`: copied once into one array,
-  // whose released chunks are opened as a window and whose tail waits.
-  const take = async (parts, size) => {
-    if (failure) {
-      plan.push(size); // counted only
-      return;
-    }
-    const bytes = join([pending, ...parts], pending.length + size);
-    const [first, end] = plan.push(size);
-    const used = (end - first) * SEALED;
-    // A copy of the tail first: the window's array may move to a worker.
-    pending = bytes.slice(used);
-    if (end > first) open(first, new Array(end - first).fill(SEALED), owned(bytes));
-    await drain(depth - 1);
-    if (failure) return;
-    try {
-      plan.checkReleased();
-    } catch (e) {
-      failure = e;
-    }
-  };
-  const WANT = 4 * WINDOW * SEALED;
-  let gathered = [head];
-  let size = head.length;
+  // `buf[0..at)`: sealed bytes read and not yet opened.
+  let buf = inputs.take();
+  let at = 0;
   try {
-    for await (const piece of pieces) {
-      gathered.push(piece);
-      size += piece.length;
-      if (size >= WANT) {
-        await take(gathered, size);
-        gathered = [];
-        size = 0;
+    while (!reader.ended) {
+      const before = at;
+      ({ buf, at } = await reader.fill(buf, at, buf.length));
+      const [first, end] = plan.push(at - before);
+      if (failure) {
+        at = 0; // only counted
+        continue;
+      }
+      // The released chunks go to be opened; the rest waits, copied to the
+      // start of the next window's array.
+      const used = (end - first) * SEALED;
+      if (end > first) {
+        const next = inputs.take();
+        next.set(buf.subarray(used, at));
+        open(first, new Array(end - first).fill(SEALED), buf);
+        buf = next;
+        at -= used;
+      }
+      await drain(depth - 1);
+      if (failure) continue;
+      try {
+        plan.checkReleased();
+      } catch (e) {
+        failure = e;
       }
     }
-    if (size) await take(gathered, size);
     await drain(0);
     // The length decides first (`truncated`, `size-mismatch`), then a refusal held.
     plan.checkLength();
     if (failure) throw failure;
     const [k, len] = plan.finish();
-    open(k, [len], pending.slice(0, len));
+    open(k, [len], buf);
     await drain(0);
     if (failure) throw failure;
     plan.checkFinished();

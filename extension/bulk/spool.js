@@ -16,8 +16,9 @@ export const SPOOL_FROM = 64 << 20;
 const STALE_MS = 24 * 3600 * 1000;
 /** Bytes gathered in memory before a Blob is folded (memory sinks)… */
 const WRITE_BYTES = 8 << 20;
-/** …and before a write to disk: a whole window of the workers (4 MiB) is
- * written as it comes, without being copied into a larger array first. */
+/** …and before a write to disk; a part of a quarter of this or more (a
+ * window of the workers, 4 MiB) is written as it comes, without being copied
+ * into a larger array first. */
 const DISK_WRITE_BYTES = 4 << 20;
 
 const mine = new Set();
@@ -31,6 +32,8 @@ export class MemorySink {
     this.blob = new Blob([], { type });
     this.parts = [];
     this.pending = 0;
+    /** `push` keeps the arrays it is given (until they are folded into the Blob). */
+    this.consumes = false;
   }
   /** @param {Uint8Array} bytes */
   push(bytes) {
@@ -103,11 +106,24 @@ export class SpoolSink {
     this.written = 0;
     /** @type {number | undefined} */
     this.reserved = undefined;
+    /** `push` keeps nothing once it resolved. */
+    this.consumes = true;
   }
-  /** @param {Uint8Array} bytes */
+  /**
+   * Writes `bytes`; once this resolves, nothing of them is kept (the caller
+   * may use the array again: `consumes`). A window is written as it comes;
+   * small parts (a prefix) are copied and written with what follows.
+   * @param {Uint8Array} bytes
+   */
   async push(bytes) {
     if (!bytes.length) return;
-    this.parts.push(bytes);
+    if (bytes.length >= DISK_WRITE_BYTES / 4) {
+      await this.flush();
+      await this.writable.write(/** @type {BufferSource} */ (bytes));
+      this.written += bytes.length;
+      return;
+    }
+    this.parts.push(bytes.slice());
     this.pending += bytes.length;
     if (this.pending >= DISK_WRITE_BYTES) await this.flush();
   }

@@ -2,7 +2,8 @@
 // A worker of bulk/gcm.js: holds one file's AES key as a non-extractable
 // CryptoKey and seals (sealWindow: reads its part of the file) or opens
 // (openWindow) the windows it is given, running only the AES-GCM calls the
-// core planned; returns the bytes (transferred), or which chunk did not verify.
+// core planned; returns the bytes, and the window's input array to use again
+// (both transferred), or which chunk did not verify.
 import { importChunkKey, openWindow, sealWindow } from './gcm.js';
 
 /** @type {CryptoKey | null} */
@@ -24,11 +25,11 @@ self.onmessage = async ({ data }) => {
   try {
     if (!key) throw new Error('no key');
     if (op === 'seal') {
-      const bytes = await sealWindow(key, data.file, data.start, data.end, data.ranges, data.nonces);
-      reply({ id, bytes }, [bytes.buffer]);
+      const { bytes, input } = await sealWindow(key, data.file, data.bounds, data.nonces, data.input, data.output);
+      reply({ id, bytes, input }, [bytes.buffer, input.buffer]);
     } else if (op === 'open') {
-      const out = await openWindow(key, data.bytes, data.lengths, data.nonces);
-      if (out instanceof Uint8Array) reply({ id, bytes: out }, [out.buffer]);
+      const out = await openWindow(key, data.input, data.lengths, data.nonces, data.output);
+      if (out.bytes) reply({ id, bytes: out.bytes, input: out.input }, [out.bytes.buffer, out.input.buffer]);
       else reply({ id, failed: out.failed });
     } else throw new Error(`unknown job ${op}`);
   } catch (e) {

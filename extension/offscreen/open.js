@@ -6,18 +6,12 @@
 // Every reading rule (what is an OrgSeal file, how long its prefix is, when it
 // is cut short) is the core's; this file only moves bytes.
 import { loadCore, OpenPlan, headerLength, prefixLength } from '../lib/wasm.js';
-import { pieces, toBase64, fromBase64, concat } from '../lib/bytes.js';
+import { Buffers, byteReader, toBase64, fromBase64 } from '../lib/bytes.js';
 import { assemble } from '../bulk/spool.js';
 import { openPieces, withFileKey } from '../bulk/gcm.js';
 
-// Pulls bytes from an async iterator until `buf` holds at least n bytes.
-async function fill(it, state, n) {
-  while (state.buf.length < n && !state.done) {
-    const { value, done } = await it.next();
-    if (done) state.done = true;
-    else state.buf = concat(state.buf, value);
-  }
-}
+/** How much of an unsealed download is read at a time. */
+const PASS_THROUGH = 4 << 20;
 
 /**
  * The core's answer for the first bytes: the prefix length of an OrgSeal
@@ -44,20 +38,31 @@ function sealedPrefixLength(first, ended) {
  */
 export async function openStream(stream, { beginOpen, progress = () => {}, length = 0 }) {
   await loadCore();
-  const it = pieces(stream);
-  const state = { buf: new Uint8Array(0), done: false };
-  await fill(it, state, headerLength());
-  const need = sealedPrefixLength(state.buf.subarray(0, headerLength()), state.done && state.buf.length < headerLength());
+  const reader = byteReader(stream);
+  // The header first, which says whether this is a sealed file and how long
+  // its prefix is; then exactly that prefix, so that the content starts at
+  // the first byte read after it.
+  let { buf, at } = await reader.fill(new Uint8Array(headerLength()), 0, headerLength());
+  const need = sealedPrefixLength(buf.subarray(0, at), at < headerLength());
   if (need === null) {
+    const first = buf.subarray(0, at);
     const { blob, spool } = await assemble(length, undefined, async (sink) => {
-      await sink.push(state.buf);
-      for await (const p of it) await sink.push(p);
+      await sink.push(first);
+      const chunks = new Buffers(PASS_THROUGH);
+      while (!reader.ended) {
+        const read = await reader.fill(sink.consumes ? chunks.take() : new Uint8Array(PASS_THROUGH), 0, PASS_THROUGH);
+        const bytes = read.buf.subarray(0, read.at);
+        await sink.push(bytes);
+        if (sink.consumes) chunks.give(bytes);
+      }
     }, 'open');
     return { sealed: false, blob, spool };
   }
-  await fill(it, state, need);
+  const prefix = new Uint8Array(need);
+  prefix.set(buf.subarray(0, at));
+  ({ buf, at } = await reader.fill(prefix, at, need));
   // A prefix cut short is refused by the core (`short-file`).
-  const info = await beginOpen(toBase64(state.buf.subarray(0, need)));
+  const info = await beginOpen(toBase64(buf.subarray(0, at)));
   const chunkKey = fromBase64(info.chunkKey);
   const plan = new OpenPlan(chunkKey, info.contentOffset, info.size ?? undefined);
   chunkKey.fill(0);
@@ -69,7 +74,7 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   const size = info.size ?? length;
   const { blob, spool } = await withFileKey(plan, size, (key, pool) =>
     assemble(size, info.type || 'application/octet-stream', (sink) =>
-      openPieces(it, plan, key, sink, state.buf.subarray(need), (done) => progress(need + done), pool),
+      openPieces(reader, plan, key, sink, (done) => progress(need + done), pool),
       'open',
       info.size != null,
     ),

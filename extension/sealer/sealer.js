@@ -4,7 +4,7 @@
 // MessageChannel its content script opened with a token the background
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
 import { loadCore, SealPlan } from '../lib/wasm.js';
-import { fromBase64, owned } from '../lib/bytes.js';
+import { fromBase64 } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
 import { sealBlob, withFileKey } from '../bulk/gcm.js';
 import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
@@ -70,6 +70,13 @@ $('cancel').addEventListener('click', (e) => {
   $('figures').textContent = O.cancelling;
 });
 
+/**
+ * `bytes` as a message carries it: a structured clone copies a view's whole
+ * buffer, so a view of part of one (the last, shorter window) is copied out.
+ * @param {Uint8Array} bytes
+ */
+const whole = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
+
 // Sends sealed bytes to the content script as they are made, for it to write
 // into the page origin's disk spool: at most CREDIT parts not yet written, so
 // memory here does not grow with the file.
@@ -89,6 +96,8 @@ class PortSink {
     this.cancelled = false;
     /** @type {(() => void)[]} */
     this.waiting = [];
+    /** `push` keeps nothing once it resolved. */
+    this.consumes = true;
   }
   /** @param {Uint8Array} bytes */
   async push(bytes) {
@@ -97,13 +106,14 @@ class PortSink {
     if (this.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
     this.unacked++;
     this.size += bytes.length;
-    // Transferred (the workers' windows own their buffers; others are copied).
-    const own = owned(bytes);
     // The first part says how long the sealed file will be (the core's
     // layout), so that the writer reserves the space at once: growing the
     // file write by write halves the disk spool's speed in Chromium.
     const total = this.size === bytes.length ? this.total : undefined;
-    this.port.postMessage({ type: 'part', id: this.id, bytes: own, total }, [own.buffer]);
+    // Copied into the message (the page is another process: the bytes are
+    // copied on the way whether or not the array is transferred), so the
+    // array stays here, to be used for a later window (`consumes`).
+    this.port.postMessage({ type: 'part', id: this.id, bytes: whole(bytes), total });
   }
   ack() {
     this.unacked = Math.max(0, this.unacked - 1);
@@ -153,8 +163,9 @@ async function seal(token, job, file, progress, control, streamTo) {
       // A Cancel during the last window counts too.
       stopIfCancelled();
     };
-    if (!streamTo) return (await assemble(file.size, undefined, fill, 'seal')).blob;
-    streamTo.total = fromBase64(begin.prefix).length + plan.contentLength();
+    const total = fromBase64(begin.prefix).length + plan.contentLength();
+    if (!streamTo) return (await assemble(total, 'application/octet-stream', fill, 'seal', true)).blob;
+    streamTo.total = total;
     await fill(streamTo);
     return null;
   });

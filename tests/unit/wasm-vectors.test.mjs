@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importChunkKey, openPieces, sealBlob } from '../../extension/bulk/gcm.js';
+import { byteReader } from '../../extension/lib/bytes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const vectorsDir = path.join(root, 'tests/vectors/orgseal');
@@ -34,31 +35,58 @@ before(async () => {
 
 after(() => work && rm(work, { recursive: true, force: true }));
 
-// Collects what a BlobSink would.
-// (Sealing pushes a Blob per window; opening pushes bytes.)
-function collector() {
+// Collects what a sink would. One that `consumes` copies what it is given
+// and says so, and the pipeline then reuses the arrays it pushed: a window
+// written over before it was taken would show in the bytes collected.
+function collector(consumes = false) {
   const parts = [];
   return {
-    push: async (b) => parts.push(b instanceof Blob ? new Uint8Array(await b.arrayBuffer()) : b),
+    consumes,
+    push: async (b) => parts.push(consumes ? Buffer.from(b) : b),
     bytes: () => Buffer.concat(parts),
   };
 }
 
-async function* piecesOf(bytes, step) {
-  for (let at = 0; at < bytes.length; at += step) yield bytes.subarray(at, Math.min(at + step, bytes.length));
+// `bytes` as a stream of pieces of `step` bytes: a byte stream (read with a
+// BYOB reader, as a download in Chromium is) or a plain one (read piece by
+// piece, the fallback), the pieces each in an array of its own.
+function streamOf(bytes, step, byob) {
+  let at = 0;
+  const next = () => {
+    const piece = bytes.slice(at, Math.min(at + step, bytes.length));
+    at += piece.length;
+    return piece;
+  };
+  if (!byob) {
+    return new ReadableStream({
+      pull(c) {
+        if (at >= bytes.length) c.close();
+        else c.enqueue(next());
+      },
+    });
+  }
+  return new ReadableStream({
+    type: 'bytes',
+    pull(c) {
+      if (at >= bytes.length) {
+        c.close();
+        c.byobRequest?.respond(0);
+      } else c.enqueue(next());
+    },
+  });
 }
 
 // The offscreen document's steps: prefix length from the header, beginOpen on
 // the prefix, then the content opened by the core's OpenPlan with WebCrypto,
 // arriving in pieces of `step` bytes.
-async function open(bytes, step) {
+async function open(bytes, step, { byob = false, consumes = false } = {}) {
   const need = core.prefixLength(bytes.subarray(0, core.headerLength()), bytes.length < core.headerLength());
   const info = policy.beginOpen(bytes.subarray(0, need));
   const plan = new core.OpenPlan(info.chunkKey, info.contentOffset, info.size ?? undefined);
   const key = await importChunkKey(plan.aesKey());
-  const sink = collector();
+  const sink = collector(consumes);
   try {
-    await openPieces(piecesOf(bytes.subarray(need), step), plan, key, sink);
+    await openPieces(byteReader(streamOf(bytes.subarray(need), step, byob)), plan, key, sink);
   } finally {
     plan.free();
   }
@@ -67,11 +95,11 @@ async function open(bytes, step) {
 
 // The sealer frame's steps: beginSeal, then the content sealed by the core's
 // SealPlan with WebCrypto.
-async function seal(name, data) {
+async function seal(name, data, consumes = false) {
   const begin = policy.beginSeal(name, '', data.length, undefined);
   const plan = new core.SealPlan(begin.chunkKey, data.length);
   const key = await importChunkKey(plan.aesKey());
-  const sink = collector();
+  const sink = collector(consumes);
   sink.push(Buffer.from(begin.prefix));
   try {
     await sealBlob(new Blob([data]), plan, key, sink);
@@ -88,12 +116,16 @@ test('every vector file opens, or is refused with the core\'s code, through the 
   for (const v of table.vectors) {
     const bytes = new Uint8Array(await readFile(path.join(vectorsDir, v.file)));
     for (const step of [1, 7, 16400, 1 << 20]) {
-      if (v.expect === 'open') {
-        const { info, plain } = await open(bytes, step);
-        assert.equal(info.name, v.name, v.file);
-        assert.equal(createHash('sha256').update(plain).digest('hex'), v.sha256, `${v.file}, pieces of ${step}`);
-      } else {
-        await assert.rejects(open(bytes, step), (e) => e.code === v.code, `${v.file}: expected code ${v.code}`);
+      for (const byob of [false, true]) {
+        const how = { byob, consumes: byob };
+        const where = `${v.file}, pieces of ${step}${byob ? ', BYOB' : ''}`;
+        if (v.expect === 'open') {
+          const { info, plain } = await open(bytes, step, how);
+          assert.equal(info.name, v.name, where);
+          assert.equal(createHash('sha256').update(plain).digest('hex'), v.sha256, where);
+        } else {
+          await assert.rejects(open(bytes, step, how), (e) => e.code === v.code, `${where}: expected code ${v.code}`);
+        }
       }
     }
     if (v.expect === 'open') opened++;
@@ -130,6 +162,29 @@ test('sealed through WebCrypto at sizes around the chunk edges, opened by the na
     await writeFile(file, bad);
     assert.throws(() => execFileSync(CLI_BIN, ['decrypt', '--policy', policyFile, file, '-o', '-'], { stdio: 'pipe' }), (e) => e.status === 1);
     await assert.rejects(open(new Uint8Array(bad), 65536), (e) => e.code === 'damaged');
+  }
+});
+
+// Several windows (4 MiB each) through the pipeline, its arrays reused from
+// window to window, with a sink that keeps nothing and one that keeps all.
+test('files of several windows seal and open whole, arrays reused or not', async () => {
+  const policyFile = path.join(vectorsDir, 'policy.json');
+  const size = 3 * (4 << 20) + 16384 * 5 + 77;
+  const data = randomBytes(size);
+  for (const consumes of [false, true]) {
+    const sealed = await seal('windows.bin', data, consumes);
+    const file = path.join(work, 'windows.bin.orgseal');
+    await writeFile(file, sealed);
+    const native = execFileSync(CLI_BIN, ['decrypt', '--policy', policyFile, file, '-o', '-'], { maxBuffer: 64 << 20 });
+    assert.ok(native.equals(data), `consumes ${consumes}: the native core opened other bytes`);
+    for (const [step, byob] of [[65536, false], [65536, true], [(1 << 20) + 3, true], [5 << 20, false]]) {
+      const { plain } = await open(new Uint8Array(sealed), step, { byob, consumes });
+      assert.ok(plain.equals(data), `consumes ${consumes}, pieces of ${step}${byob ? ', BYOB' : ''}: reopened other bytes`);
+    }
+    // A flipped bit in the second window: refused, nothing more opened.
+    const bad = Buffer.from(sealed);
+    bad[sealed.length - size + (5 << 20)] ^= 1;
+    await assert.rejects(open(new Uint8Array(bad), 65536, { byob: true, consumes }), (e) => e.code === 'damaged');
   }
 });
 

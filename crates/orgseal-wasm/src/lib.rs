@@ -290,17 +290,35 @@ impl SealPlan {
         self.layout.file_len() as f64
     }
 
-    /// `[start, end)` of the plaintext that chunk `k` seals.
-    pub fn range(&self, k: f64) -> Result<Vec<f64>, JsValue> {
-        let k = self.index(k)?;
-        let (a, b) = self.layout.plain_range(k);
-        Ok(vec![a as f64, b as f64])
+    /// A window of chunks `first..first + count` in one call: the `count + 1`
+    /// plaintext offsets that bound them (chunk `first + i` seals
+    /// `[bounds[i], bounds[i + 1])`). One call and one array per window
+    /// instead of two of each per chunk.
+    pub fn bounds(&self, first: f64, count: f64) -> Result<Vec<f64>, JsValue> {
+        let (first, count) = self.window(first, count)?;
+        let mut out = Vec::with_capacity(count as usize + 1);
+        out.push(self.layout.plain_range(first).0 as f64);
+        for k in first..first + count {
+            out.push(self.layout.plain_range(k).1 as f64);
+        }
+        Ok(out)
     }
 
-    /// The 12-byte nonce of chunk `k`.
-    pub fn nonce(&self, k: f64) -> Result<Vec<u8>, JsValue> {
-        Ok(self.key.nonce(self.index(k)?).to_vec())
+    /// The nonces of chunks `first..first + count`, 12 bytes each, one after
+    /// the other in one array.
+    pub fn nonces(&self, first: f64, count: f64) -> Result<Vec<u8>, JsValue> {
+        let (first, count) = self.window(first, count)?;
+        Ok(nonces(&self.key, first, count))
     }
+}
+
+/// The nonces of chunks `first..first + count`, concatenated.
+fn nonces(key: &ChunkKey, first: u64, count: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(count as usize * 12);
+    for k in first..first + count {
+        out.extend_from_slice(&key.nonce(k));
+    }
+    out
 }
 
 impl SealPlan {
@@ -310,6 +328,20 @@ impl SealPlan {
             return Err(js_error(codes::BAD_ARGUMENT, &format!("chunk {k} is past the last chunk")));
         }
         Ok(k)
+    }
+
+    /// `first` and `count` as whole numbers, the window inside the content
+    /// and not empty.
+    fn window(&self, first: f64, count: f64) -> Result<(u64, u64), JsValue> {
+        let first = self.index(first)?;
+        let count = whole(count, "chunk count")?;
+        if count == 0 || count > self.layout.chunks - first {
+            return Err(js_error(
+                codes::BAD_ARGUMENT,
+                &format!("{count} chunks from chunk {first} is not a window of the content"),
+            ));
+        }
+        Ok((first, count))
     }
 }
 
@@ -379,9 +411,15 @@ impl OpenPlan {
         self.counter.check_finished().map(|n| n as f64).map_err(core_error)
     }
 
-    /// The 12-byte nonce of chunk `k`.
-    pub fn nonce(&self, k: f64) -> Result<Vec<u8>, JsValue> {
-        Ok(self.key.nonce(whole(k, "chunk index")?).to_vec())
+    /// The nonces of chunks `first..first + count`, 12 bytes each, one after
+    /// the other in one array (a window's in one call).
+    pub fn nonces(&self, first: f64, count: f64) -> Result<Vec<u8>, JsValue> {
+        let first = whole(first, "chunk index")?;
+        let count = whole(count, "chunk count")?;
+        if count > 1 << 20 {
+            return Err(js_error(codes::BAD_ARGUMENT, &format!("{count} chunks is not a window")));
+        }
+        Ok(nonces(&self.key, first, count))
     }
 
     /// The refusal (`damaged`, with where) for chunk `k`, whose tag did not
@@ -420,6 +458,23 @@ mod tests {
         }
         assert_eq!(error_code(&Error::NotOrgSeal), "not-orgseal");
         assert_eq!(error_code(&Error::ShortFile { expected: 1, actual: 0 }), "short-file");
+    }
+
+    /// A window's bounds and nonces in one call are the chunks' own, one by
+    /// one, including the short final chunk.
+    #[test]
+    fn a_window_in_one_call_is_its_chunks_one_by_one() {
+        let key = [7u8; 32];
+        let size = 2.5 * 16384.0;
+        let plan = SealPlan::new(&key, size).expect("plan");
+        assert_eq!(plan.chunks(), 3.0);
+        assert_eq!(plan.bounds(0.0, 3.0).ok(), Some(vec![0.0, 16384.0, 32768.0, 40960.0]));
+        assert_eq!(plan.bounds(1.0, 2.0).ok(), Some(vec![16384.0, 32768.0, 40960.0]));
+        let chunk_key = ChunkKey::from_bytes(&key).expect("key");
+        let one_by_one: Vec<u8> = (1..3).flat_map(|k| chunk_key.nonce(k)).collect();
+        assert_eq!(plan.nonces(1.0, 2.0).ok(), Some(one_by_one.clone()));
+        let open = OpenPlan::new(&key, 0.0, Some(size)).expect("plan");
+        assert_eq!(open.nonces(1.0, 2.0).ok(), Some(one_by_one));
     }
 
     #[test]

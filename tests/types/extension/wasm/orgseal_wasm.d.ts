@@ -21,8 +21,8 @@ export class OpenPlan {
   finish(): Float64Array | number[];
   /** The plaintext length, or throws `size-mismatch`. */
   checkFinished(): number;
-  /** The 12-byte nonce of chunk `k`. */
-  nonce(k: number): Uint8Array;
+  /** The nonces of chunks `first..first + count`, 12 bytes each, in one array. */
+  nonces(first: number, count: number): Uint8Array;
   /** The refusal (`damaged`) for chunk `k`. */
   damaged(k: number): any;
 }
@@ -37,10 +37,10 @@ export class SealPlan {
   chunks(): number;
   /** How many bytes the sealed content (every chunk with its tag, after the prefix) has. */
   contentLength(): number;
-  /** `[start, end)` of the plaintext chunk `k` seals. */
-  range(k: number): Float64Array | number[];
-  /** The 12-byte nonce of chunk `k`. */
-  nonce(k: number): Uint8Array;
+  /** The `count + 1` plaintext offsets that bound chunks `first..first + count`. */
+  bounds(first: number, count: number): Float64Array;
+  /** The nonces of chunks `first..first + count`, 12 bytes each, in one array. */
+  nonces(first: number, count: number): Uint8Array;
 }
 
 /** A policy as read from managed storage, valid or not. */
