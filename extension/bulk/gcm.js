@@ -11,17 +11,17 @@
 // WebCrypto's output is `ciphertext || tag`, exactly a sealed chunk.
 //
 // Both directions are one pipeline, read top to bottom:
-//   seal: file -> windows of 256 chunks (read into a reused array) -> AES on
-//         a worker, each result copied into the window's output array -> sink
-//   open: download -> windows (read straight into a reused array) -> AES on
-//         a worker, likewise -> sink
+//   seal: file -> windows of 256 chunks -> AES on a worker, each result
+//         copied into the window's output array -> sink
+//   open: download -> windows, read straight into a reused array -> AES on a
+//         worker, likewise -> sink
 // A window's arrays go to the worker and come back with its answer, and are
 // used again for a later window: a run of gigabytes leaves no trail of spent
 // arrays for the engine to collect late (docs/PERFORMANCE.md). Output arrays
 // come back too where the sink is done with the bytes once its push resolved
-// (`sink.consumes`); a sink that keeps them (a Blob in memory) gets fresh ones.
+// (`sink.consumes`); a sink that keeps or hands them on gets fresh ones.
 
-import { Buffers, byteReader } from '../lib/bytes.js';
+import { Buffers } from '../lib/bytes.js';
 
 /** @param {Uint8Array} raw 32 bytes */
 export async function importChunkKey(raw) {
@@ -46,30 +46,28 @@ const nth = (nonces, i) => /** @type {BufferSource} */ (nonces.subarray(12 * i, 
 /**
  * One window of a sealing job, as a worker (or the calling thread) runs it:
  * reads the plaintext the window covers from `file` (`bounds[0]` to its last
- * entry) into `input`, seals chunk `i` (`[bounds[i], bounds[i + 1])` of the
- * file) under the `i`th nonce, each result copied into `output` in order.
- * Bounds and nonces are the core's, for the whole window in one call each.
- * Returns the sealed window (a view of `output`) and `input` (to use again;
- * a BYOB read may have moved it to a new buffer).
+ * entry), seals chunk `i` (`[bounds[i], bounds[i + 1])` of the file) under the
+ * `i`th nonce, each result copied into `output` in order, and returns the
+ * sealed window (a view of `output`). Bounds and nonces are the core's, for
+ * the whole window in one call each.
+ *
+ * The plaintext is read with `arrayBuffer()`, a new array each window, not
+ * into a reused one: a BYOB read of a File's stream in Chromium stopped
+ * answering now and then (two windows read at once on one worker; a 1.5 GiB
+ * seal stalled after 34 and after 122 windows), and the default reader's
+ * pieces copied into a reused array cost a copy more for no less memory
+ * (docs/PERFORMANCE.md, run 6).
  * @param {CryptoKey} key
  * @param {Blob} file
  * @param {ArrayLike<number>} bounds
  * @param {Uint8Array} nonces
- * @param {Uint8Array} input room for the window's plaintext
  * @param {Uint8Array} output room for the window's sealed chunks
  */
-export async function sealWindow(key, file, bounds, nonces, input, output) {
+export async function sealWindow(key, file, bounds, nonces, output) {
   const start = bounds[0];
   const length = bounds[bounds.length - 1] - start;
-  // The default reader, copied into `input`: a BYOB read of a File's stream
-  // in Chromium stopped answering now and then (two windows read at once on
-  // one worker; the seal of a 1.5 GiB file stalled after 34 and after 122
-  // windows), where the default reader did not.
-  const reader = byteReader(/** @type {ReadableStream<Uint8Array>} */ (file.slice(start, start + length).stream()), { byob: false });
-  const read = await reader.fill(input, 0, length);
-  reader.release();
-  if (read.at !== length) throw new Error(`the file changed while it was being sealed (read ${read.at} of ${length} bytes at ${start})`);
-  const plain = read.buf;
+  const plain = new Uint8Array(await file.slice(start, start + length).arrayBuffer());
+  if (plain.length !== length) throw new Error(`the file changed while it was being sealed (read ${plain.length} of ${length} bytes at ${start})`);
   const calls = new Array(bounds.length - 1);
   for (let i = 0; i < calls.length; i++) {
     const from = bounds[i] - start;
@@ -80,7 +78,7 @@ export async function sealWindow(key, file, bounds, nonces, input, output) {
       .then((sealed) => output.set(new Uint8Array(sealed), at));
   }
   await Promise.all(calls);
-  return { bytes: output.subarray(0, length + 16 * calls.length), input: plain };
+  return { bytes: output.subarray(0, length + 16 * calls.length) };
 }
 
 /**
@@ -101,7 +99,6 @@ export async function sealWindow(key, file, bounds, nonces, input, output) {
 export async function sealBlob(file, plan, key, sink, progress = () => {}, control = {}, pool = null) {
   const chunks = plan.chunks();
   const windows = Math.ceil(chunks / WINDOW);
-  const inputs = new Buffers(Math.min(WINDOW * PLAIN, file.size));
   const outputs = new Buffers(Math.min(WINDOW * SEALED, file.size + 16 * chunks));
   /** @param {number} w */
   const job = (w) => {
@@ -109,11 +106,8 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
     const count = Math.min(WINDOW, chunks - first);
     const bounds = plan.bounds(first, count);
     const nonces = plan.nonces(first, count);
-    const input = inputs.take();
     const output = sink.consumes ? outputs.take() : new Uint8Array(outputs.size);
-    const sealed = pool
-      ? pool.run({ op: 'seal', file, bounds, nonces, input, output }, [input.buffer, output.buffer])
-      : sealWindow(key, file, bounds, nonces, input, output);
+    const sealed = pool ? pool.run({ op: 'seal', file, bounds, nonces, output }, [output.buffer]) : sealWindow(key, file, bounds, nonces, output);
     return { end: bounds[count], sealed };
   };
   const depth = pool ? 2 * pool.size : 2;
@@ -127,8 +121,7 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
     fill();
     while (inFlight.length) {
       const { end, sealed } = /** @type {ReturnType<typeof job>} */ (inFlight.shift());
-      const { bytes, input } = /** @type {{ bytes: Uint8Array, input: Uint8Array }} */ (await sealed);
-      inputs.give(input);
+      const { bytes } = /** @type {{ bytes: Uint8Array }} */ (await sealed);
       if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
       await sink.push(bytes);
       if (sink.consumes) outputs.give(bytes);

@@ -2,8 +2,8 @@
 // A worker of bulk/gcm.js: holds one file's AES key as a non-extractable
 // CryptoKey and seals (sealWindow: reads its part of the file) or opens
 // (openWindow) the windows it is given, running only the AES-GCM calls the
-// core planned; returns the bytes, and the window's input array to use again
-// (both transferred), or which chunk did not verify.
+// core planned; returns the bytes, and an opened window's input array to use
+// again (both transferred), or which chunk did not verify.
 import { importChunkKey, openWindow, sealWindow } from './gcm.js';
 
 /** @type {CryptoKey | null} */
@@ -25,8 +25,8 @@ self.onmessage = async ({ data }) => {
   try {
     if (!key) throw new Error('no key');
     if (op === 'seal') {
-      const { bytes, input } = await sealWindow(key, data.file, data.bounds, data.nonces, data.input, data.output);
-      reply({ id, bytes, input }, [bytes.buffer, input.buffer]);
+      const { bytes } = await sealWindow(key, data.file, data.bounds, data.nonces, data.output);
+      reply({ id, bytes }, [bytes.buffer]);
     } else if (op === 'open') {
       const out = await openWindow(key, data.input, data.lengths, data.nonces, data.output);
       if (out.bytes) reply({ id, bytes: out.bytes, input: out.input }, [out.bytes.buffer, out.input.buffer]);

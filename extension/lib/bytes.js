@@ -19,10 +19,10 @@ export function fromBase64(text) {
 }
 
 /**
- * Reads a byte stream (a download's body, a slice of a File) into arrays the
+ * Reads a byte stream (a download's body) into arrays the
  * caller owns and reuses, so that no array is made per piece that arrives:
- * with a BYOB reader where the stream has one (fetch bodies and Blob streams
- * in Chromium), else the pieces of the default reader copied in.
+ * with a BYOB reader where the stream has one (fetch bodies in Chromium),
+ * else the pieces of the default reader copied in.
  *
  * `fill(buf, at, end)` reads until `buf[at..end)` is full or the stream ends,
  * and returns `{ buf, at }`: `buf` is the array to use from then on (a BYOB
@@ -31,12 +31,11 @@ export function fromBase64(text) {
  * `buf` must own its whole buffer.
  * @param {ReadableStream<Uint8Array>} stream
  */
-export function byteReader(stream, { byob: tryByob = true } = {}) {
+export function byteReader(stream) {
   /** @type {any} */
   let reader;
   let byob = false;
   try {
-    if (!tryByob) throw new Error('not asked for');
     reader = stream.getReader(/** @type {any} */ ({ mode: 'byob' }));
     byob = true;
   } catch {

@@ -71,8 +71,8 @@ $('cancel').addEventListener('click', (e) => {
 });
 
 /**
- * `bytes` as a message carries it: a structured clone copies a view's whole
- * buffer, so a view of part of one (the last, shorter window) is copied out.
+ * `bytes` as an array of its own whole buffer, to transfer: itself, or a
+ * copy of a view of part of one (a prefix, the last, shorter window).
  * @param {Uint8Array} bytes
  */
 const whole = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
@@ -96,8 +96,8 @@ class PortSink {
     this.cancelled = false;
     /** @type {(() => void)[]} */
     this.waiting = [];
-    /** `push` keeps nothing once it resolved. */
-    this.consumes = true;
+    /** `push` hands the array over (see push). */
+    this.consumes = false;
   }
   /** @param {Uint8Array} bytes */
   async push(bytes) {
@@ -110,10 +110,13 @@ class PortSink {
     // layout), so that the writer reserves the space at once: growing the
     // file write by write halves the disk spool's speed in Chromium.
     const total = this.size === bytes.length ? this.total : undefined;
-    // Copied into the message (the page is another process: the bytes are
-    // copied on the way whether or not the array is transferred), so the
-    // array stays here, to be used for a later window (`consumes`).
-    this.port.postMessage({ type: 'part', id: this.id, bytes: whole(bytes), total });
+    // Transferred, not copied into the message: the page's renderer grew
+    // more with copies (sealing 1 GiB, interleaved runs: +87-108 MiB against
+    // +49-61 MiB), although the bytes are copied between the processes
+    // either way. So the sealer does not reuse its output arrays
+    // (`consumes` is false): each window gets a fresh one.
+    const own = whole(bytes);
+    this.port.postMessage({ type: 'part', id: this.id, bytes: own, total }, [own.buffer]);
   }
   ack() {
     this.unacked = Math.max(0, this.unacked - 1);
