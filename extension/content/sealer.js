@@ -161,11 +161,49 @@
       throw Object.assign(new Error('this page runs in a sandbox (an opaque origin), where OrgSeal cannot seal files; nothing was attached'), { code: 'sandbox' });
     }
     const out = [];
-    for (const f of files) {
-      const sealed = await sealFile(cfg, f);
-      sealedFiles.add(sealed);
-      out.push(sealed);
+    for (const batch of batches(files)) {
+      // Every seal of a batch ends before the pick fails or goes on: none
+      // goes on sealing behind a failed pick.
+      const results = await Promise.allSettled(batch.map((f) => sealFile(cfg, f)));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const r of results) {
+        const sealed = /** @type {PromiseFulfilledResult<File>} */ (r).value;
+        sealedFiles.add(sealed);
+        out.push(sealed);
+      }
     }
+    return out;
+  }
+
+  // Small files are sealed several at a time: each one's hops (to the sealer
+  // frame, to the background for its key, back to the page) then overlap
+  // instead of adding up. A large file is sealed alone, so that memory and
+  // the disk spool hold one at a time. Any failure fails the whole pick, as
+  // before: nothing is attached.
+  const BATCH_FILE = 16 << 20;
+  const BATCH_BYTES = 64 << 20;
+  const BATCH_FILES = 16;
+  function batches(files) {
+    const out = [];
+    let batch = [];
+    let bytes = 0;
+    for (const f of files) {
+      const small = f.size < BATCH_FILE;
+      if (batch.length && (!small || bytes + f.size > BATCH_BYTES || batch.length >= BATCH_FILES)) {
+        out.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(f);
+      bytes += f.size;
+      if (!small) {
+        out.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length) out.push(batch);
     return out;
   }
 
