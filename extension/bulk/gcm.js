@@ -142,28 +142,32 @@ export async function sealBlob(file, plan, key, sink, progress = () => {}, contr
 const POOL_FROM = 16 << 20;
 
 /**
- * Runs `work(key, pool)` for one file of `size` bytes under `plan`'s key:
- * the key imported as a non-extractable CryptoKey, workers from POOL_FROM on
- * (none if they cannot start: the work runs on this thread), the raw key wiped
- * once imported; on every path the workers stop and the plan is freed.
- * @template T
+ * One file's cipher under `plan`'s key: the key imported as a non-extractable
+ * CryptoKey, and workers from POOL_FROM on (none if they cannot start: the
+ * work then runs on this thread). The raw key is wiped once imported.
+ * `close()` stops the workers and frees the plan: call it on every path.
  * @param {{ aesKey(): Uint8Array, free(): void }} plan
  * @param {number} size
- * @param {(key: CryptoKey, pool: Pool | null) => Promise<T>} work
- * @returns {Promise<T>}
+ * @returns {Promise<{ key: CryptoKey, pool: Pool | null, close(): void }>}
  */
-export async function withFileKey(plan, size, work) {
+export async function fileCipher(plan, size) {
   const raw = plan.aesKey();
-  let pool = null;
   try {
     const key = await importChunkKey(raw);
-    pool = size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
-    raw.fill(0);
-    return await work(key, pool);
+    const pool = size >= POOL_FROM ? await startPool(raw).catch(() => null) : null;
+    return {
+      key,
+      pool,
+      close() {
+        pool?.stop();
+        plan.free();
+      },
+    };
+  } catch (e) {
+    plan.free();
+    throw e;
   } finally {
     raw.fill(0);
-    pool?.stop();
-    plan.free();
   }
 }
 
@@ -287,13 +291,19 @@ export async function openWindow(key, input, lengths, nonces, output) {
  * @param {Sink} sink
  * @param {(done: number) => void} [progress]
  * @param {Pool | null} [pool]
+ * @param {number | null} [size] the plaintext's size, where the sealed file
+ *   records it: the window arrays are no larger than it needs (a longer
+ *   stream is read all the same, a window at a time, and refused by the plan)
  */
-export async function openPieces(reader, plan, key, sink, progress = () => {}, pool = null) {
+export async function openPieces(reader, plan, key, sink, progress = () => {}, pool = null, size = null) {
   const depth = pool ? 2 * pool.size : 2;
   // A window array holds up to WINDOW chunks after what the plan held back
-  // from the last one (less than a chunk and a tag).
-  const inputs = new Buffers((WINDOW + 1) * SEALED);
-  const outputs = new Buffers((WINDOW + 1) * PLAIN);
+  // from the last one (at most a chunk and its tag); for a file whose size is
+  // known, no more than it needs (two chunks at least, so that a full array
+  // always holds one the plan can release).
+  const chunks = size === null ? WINDOW : Math.min(WINDOW, Math.floor(size / PLAIN) + 1);
+  const inputs = new Buffers((chunks + 1) * SEALED);
+  const outputs = new Buffers((chunks + 1) * PLAIN);
   /** @type {{ first: number, bytes: number, opened: Promise<{ bytes?: Uint8Array, failed?: number, input?: Uint8Array }> }[]} */
   const inFlight = [];
   let done = 0;
@@ -343,6 +353,9 @@ export async function openPieces(reader, plan, key, sink, progress = () => {}, p
         at = 0; // only counted
         continue;
       }
+      // A full array always holds chunks the plan can release; one that
+      // released none would be read into again for ever.
+      if (at === buf.length && end === first) throw new Error('OrgSeal could not open this download: a window of it was full and held no whole chunk (a bug; please report it)');
       // The released chunks go to be opened; the rest waits, copied to the
       // start of the next window's array.
       const used = (end - first) * SEALED;

@@ -155,14 +155,18 @@ export class SpoolSink {
 }
 
 /**
- * A sink for `size` bytes: on disk from SPOOL_FROM on (and where OPFS works),
- * else in memory.
+ * Where a file of about `size` bytes is assembled: on disk from SPOOL_FROM on
+ * (and where OPFS works), else in memory. The caller pushes the bytes in
+ * order, then takes the file with `finish()` (its spool file is `name`, if
+ * on disk), or on any error calls `discard()`, which removes what was
+ * written.
  * @param {number} size
  * @param {string | undefined} type
- * @param {'seal' | 'open'} kind
+ * @param {'seal' | 'open'} kind what the bytes are (the spool file's name says it)
  * @param {boolean} [exact] `size` is the exact length: a spool file reserves it
+ * @returns {Promise<MemorySink | SpoolSink>}
  */
-async function sinkFor(size, type = 'application/octet-stream', kind, exact = false) {
+export async function openSink(size, type = 'application/octet-stream', kind, exact = false) {
   if (size >= SPOOL_FROM && navigator.storage?.getDirectory) {
     try {
       return await SpoolSink.create(type, kind, exact ? size : undefined);
@@ -205,26 +209,5 @@ export async function sweepStale(kind, maxAgeMs = STALE_MS) {
     const m = /^spool-(?:(seal|open)-)?(\d+)-/.exec(name);
     if (!m || mine.has(name) || (m[1] ?? 'open') !== kind) continue;
     if (Date.now() - Number(m[2]) >= maxAgeMs) await dir.removeEntry(name).catch(() => {});
-  }
-}
-
-/**
- * Assembles a file of about `size` bytes: `fill(sink)` pushes its parts into a
- * sink from sinkFor; on success returns the file and its spool name (if on
- * disk), on any error discards what was written and rethrows.
- * @param {number} size
- * @param {string | undefined} type
- * @param {(sink: MemorySink | SpoolSink) => Promise<void>} fill
- * @param {'seal' | 'open'} kind what the bytes are (the spool file's name says it)
- * @param {boolean} [exact] `size` is the exact length (a spool file reserves it)
- */
-export async function assemble(size, type, fill, kind, exact = false) {
-  const sink = await sinkFor(size, type, kind, exact);
-  try {
-    await fill(sink);
-    return { blob: await sink.finish(), spool: sink.name };
-  } catch (e) {
-    await sink.discard();
-    throw e;
   }
 }

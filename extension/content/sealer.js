@@ -66,26 +66,37 @@
   }
 
   async function openSealer(cfg) {
-    if (sealer) {
-      const s = await sealer.catch(() => null);
+    for (;;) {
+      const current = sealer;
+      if (!current) break;
+      const s = await current.catch(() => null);
       if (s?.frame.isConnected) return s;
+      // Several seals at once may all find the frame gone: the first starts
+      // the new one, the others use it.
+      if (sealer !== current) continue;
       // The page removed the frame (or replaced the document): start afresh.
       for (const call of s?.calls.values() ?? []) call.fail(new Error('the page removed OrgSeal\'s sealer; try again'));
       sealer = null;
     }
-    sealer = ask({ type: 'sealer-token' }).then(({ token }) => startFrame(cfg.sealerUrl, token));
-    sealer.catch(() => (sealer = null));
-    return sealer;
+    const started = ask({ type: 'sealer-token' }).then(({ token }) => startFrame(cfg.sealerUrl, token));
+    sealer = started;
+    started.catch(() => {
+      if (sealer === started) sealer = null;
+    });
+    return started;
   }
 
   // A seal fails if the sealer goes quiet for this long (it reports progress
   // every few MiB), or if its frame is removed.
   const QUIET_MS = 30000;
 
-  async function sealFile(cfg, file) {
+  // `group`: the seals of one batch; when one fails, the others are told to
+  // stop (nothing of the pick is attached, so none need finish).
+  async function sealFile(cfg, file, group = null) {
     const s = await openSealer(cfg);
     const spool = file.size >= S.SPOOL_FROM ? await S.openSpool() : null;
     const id = nextId++;
+    group?.set(id, () => s.port.postMessage({ type: 'cancel', id }));
     try {
       const done = await new Promise((ok, fail) => {
         let timer;
@@ -102,6 +113,7 @@
         const done = (f, v) => {
           clearTimeout(timer);
           s.calls.delete(id);
+          group?.delete(id);
           // Giving up on a streamed seal (silence, a failed write, a removed
           // frame) stops the sealer too: it would wait for acks forever.
           if (f === fail && spool) s.port.postMessage({ type: 'cancel', id });
@@ -164,9 +176,24 @@
     for (const batch of batches(files)) {
       // Every seal of a batch ends before the pick fails or goes on: none
       // goes on sealing behind a failed pick.
-      const results = await Promise.allSettled(batch.map((f) => sealFile(cfg, f)));
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      // The first failure is the one the person is told of (the others it
+      // stopped fail as cancelled).
+      const group = new Map();
+      let first = null;
+      const results = await Promise.allSettled(
+        batch.map((f) =>
+          sealFile(cfg, f, group).catch((e) => {
+            if (!first) {
+              first = { reason: e };
+              for (const stop of group.values()) stop();
+              group.clear();
+            }
+            throw e;
+          }),
+        ),
+      );
+      if (first) throw first.reason;
+      if (results.some((r) => r.status === 'rejected')) throw new Error('sealing failed');
       for (const r of results) {
         const sealed = /** @type {PromiseFulfilledResult<File>} */ (r).value;
         sealedFiles.add(sealed);

@@ -55,8 +55,8 @@ export function byteReader(stream) {
         if (byob) {
           const { value, done } = await reader.read(new Uint8Array(buf.buffer, at, end - at));
           if (value) buf = new Uint8Array(value.buffer);
+          at += value?.length ?? 0;
           if (done) ended = true;
-          else at += value.length;
         } else {
           if (!rest.length) {
             const { value, done } = await reader.read();

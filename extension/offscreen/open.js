@@ -7,8 +7,8 @@
 // is cut short) is the core's; this file only moves bytes.
 import { loadCore, OpenPlan, headerLength, prefixLength } from '../lib/wasm.js';
 import { Buffers, byteReader, toBase64, fromBase64 } from '../lib/bytes.js';
-import { assemble } from '../bulk/spool.js';
-import { openPieces, withFileKey } from '../bulk/gcm.js';
+import { openSink } from '../bulk/spool.js';
+import { fileCipher, openPieces } from '../bulk/gcm.js';
 
 /** How much of an unsealed download is read at a time. */
 const PASS_THROUGH = 4 << 20;
@@ -45,9 +45,10 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   let { buf, at } = await reader.fill(new Uint8Array(headerLength()), 0, headerLength());
   const need = sealedPrefixLength(buf.subarray(0, at), at < headerLength());
   if (need === null) {
-    const first = buf.subarray(0, at);
-    const { blob, spool } = await assemble(length, undefined, async (sink) => {
-      await sink.push(first);
+    // Not sealed: the bytes as they come, for the background to decide on.
+    const sink = await openSink(length, undefined, 'open');
+    try {
+      await sink.push(buf.subarray(0, at));
       const chunks = new Buffers(PASS_THROUGH);
       while (!reader.ended) {
         const read = await reader.fill(sink.consumes ? chunks.take() : new Uint8Array(PASS_THROUGH), 0, PASS_THROUGH);
@@ -55,8 +56,11 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
         await sink.push(bytes);
         if (sink.consumes) chunks.give(bytes);
       }
-    }, 'open');
-    return { sealed: false, blob, spool };
+      return { sealed: false, blob: await sink.finish(), spool: sink.name };
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
   }
   const prefix = new Uint8Array(need);
   prefix.set(buf.subarray(0, at));
@@ -72,12 +76,20 @@ export async function openStream(stream, { beginOpen, progress = () => {}, lengt
   // The size the sealed file records is exact (the plan refuses any other),
   // so a spool file can reserve it at once.
   const size = info.size ?? length;
-  const { blob, spool } = await withFileKey(plan, size, (key, pool) =>
-    assemble(size, info.type || 'application/octet-stream', (sink) =>
-      openPieces(reader, plan, key, sink, (done) => progress(need + done), pool),
-      'open',
-      info.size != null,
-    ),
-  );
+  const cipher = await fileCipher(plan, size);
+  let blob, spool;
+  try {
+    const sink = await openSink(size, info.type || 'application/octet-stream', 'open', info.size != null);
+    try {
+      await openPieces(reader, plan, cipher.key, sink, (done) => progress(need + done), cipher.pool, info.size ?? null);
+      blob = await sink.finish();
+      spool = sink.name;
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
+  } finally {
+    cipher.close();
+  }
   return { sealed: true, name: info.name, type: info.type, keyLabel: info.keyLabel, blob, spool };
 }

@@ -6,8 +6,8 @@
 import { loadCore, SealPlan } from '../lib/wasm.js';
 import { fromBase64 } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
-import { sealBlob, withFileKey } from '../bulk/gcm.js';
-import { assemble, removeSpool, sweepStale } from '../bulk/spool.js';
+import { fileCipher, sealBlob } from '../bulk/gcm.js';
+import { openSink, removeSpool, sweepStale } from '../bulk/spool.js';
 import '../lib/words.js';
 
 const O = /** @type {any} */ (globalThis).ORGSEAL_WORDS.overlay;
@@ -158,20 +158,30 @@ async function seal(token, job, file, progress, control, streamTo) {
   const stopIfCancelled = () => {
     if (control.cancelled) throw Object.assign(new Error('cancelled: nothing was sent'), { code: 'cancelled' });
   };
-  const sealed = await withFileKey(plan, file.size, async (key, pool) => {
-    const fill = async (sink) => {
+  // The file -> windows -> AES on the workers -> the sink: the content
+  // script's disk spool (streamTo), or a file assembled here.
+  const prefix = fromBase64(begin.prefix);
+  const total = prefix.length + plan.contentLength();
+  const cipher = await fileCipher(plan, file.size);
+  /** @type {Blob | null} */
+  let sealed = null;
+  try {
+    if (streamTo) streamTo.total = total;
+    const sink = streamTo ?? (await openSink(total, 'application/octet-stream', 'seal', true));
+    try {
       stopIfCancelled();
-      await sink.push(fromBase64(begin.prefix));
-      await sealBlob(file, plan, key, sink, progress, control, pool);
+      await sink.push(prefix);
+      await sealBlob(file, plan, cipher.key, sink, progress, control, cipher.pool);
       // A Cancel during the last window counts too.
       stopIfCancelled();
-    };
-    const total = fromBase64(begin.prefix).length + plan.contentLength();
-    if (!streamTo) return (await assemble(total, 'application/octet-stream', fill, 'seal', true)).blob;
-    streamTo.total = total;
-    await fill(streamTo);
-    return null;
-  });
+      if (!streamTo) sealed = await /** @type {{ finish(): Promise<Blob> }} */ (sink).finish();
+    } catch (e) {
+      if (!streamTo) await /** @type {{ discard(): Promise<void> }} */ (sink).discard();
+      throw e;
+    }
+  } finally {
+    cipher.close();
+  }
   stopIfCancelled();
   // With sealed names the site learns nothing of the original: not even its
   // modification time (that travels inside the sealed metadata).

@@ -86,7 +86,9 @@ async function open(bytes, step, { byob = false, consumes = false } = {}) {
   const key = await importChunkKey(plan.aesKey());
   const sink = collector(consumes);
   try {
-    await openPieces(byteReader(streamOf(bytes.subarray(need), step, byob)), plan, key, sink);
+    // (With the size the file records, as the offscreen document passes it:
+    // the window arrays are sized by it, and a longer stream still refused.)
+    await openPieces(byteReader(streamOf(bytes.subarray(need), step, byob)), plan, key, sink, undefined, null, info.size ?? null);
   } finally {
     plan.free();
   }
