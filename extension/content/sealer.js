@@ -192,8 +192,8 @@
           }),
         ),
       );
+      // (Every rejection passed through the catch above, so none is left.)
       if (first) throw first.reason;
-      if (results.some((r) => r.status === 'rejected')) throw new Error('sealing failed');
       for (const r of results) {
         const sealed = /** @type {PromiseFulfilledResult<File>} */ (r).value;
         sealedFiles.add(sealed);

@@ -78,9 +78,10 @@ export function byteReader(stream) {
     get ended() {
       return ended;
     },
-    /** Lets go of the stream (read no more). */
-    release() {
-      reader.releaseLock();
+    /** Stops the stream (read no more): on a failure, so that the rest of
+     * a download is not fetched for nobody. */
+    cancel() {
+      reader.cancel().catch(() => {});
     },
   };
 }
@@ -116,4 +117,14 @@ export function join(parts, size) {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * `bytes` as an array that owns its whole buffer, so that the buffer can be
+ * transferred to another thread without carrying other bytes along: itself
+ * when it does, else a copy.
+ * @param {Uint8Array} bytes
+ */
+export function owned(bytes) {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }

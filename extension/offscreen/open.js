@@ -36,9 +36,23 @@ function sealedPrefixLength(first, ended) {
  * @param {ReadableStream<Uint8Array>} stream
  * @param {{ beginOpen: (prefix: string) => Promise<any>, progress?: (done: number) => void, length?: number }} how
  */
-export async function openStream(stream, { beginOpen, progress = () => {}, length = 0 }) {
-  await loadCore();
+export async function openStream(stream, how) {
   const reader = byteReader(stream);
+  try {
+    return await openFrom(reader, how);
+  } catch (e) {
+    // Nothing more of this download is read: the browser stops fetching it.
+    reader.cancel();
+    throw e;
+  }
+}
+
+/**
+ * @param {ReturnType<typeof byteReader>} reader
+ * @param {{ beginOpen: (prefix: string) => Promise<any>, progress?: (done: number) => void, length?: number }} how
+ */
+async function openFrom(reader, { beginOpen, progress = () => {}, length = 0 }) {
+  await loadCore();
   // The header first, which says whether this is a sealed file and how long
   // its prefix is; then exactly that prefix, so that the content starts at
   // the first byte read after it.

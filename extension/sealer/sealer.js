@@ -4,7 +4,7 @@
 // MessageChannel its content script opened with a token the background
 // issued, and it only ever seals: a page that reaches it gets ciphertext.
 import { loadCore, SealPlan } from '../lib/wasm.js';
-import { fromBase64 } from '../lib/bytes.js';
+import { fromBase64, owned } from '../lib/bytes.js';
 import { MSG, ask } from '../lib/messages.js';
 import { fileCipher, sealBlob } from '../bulk/gcm.js';
 import { openSink, removeSpool, sweepStale } from '../bulk/spool.js';
@@ -70,13 +70,6 @@ $('cancel').addEventListener('click', (e) => {
   $('figures').textContent = O.cancelling;
 });
 
-/**
- * `bytes` as an array of its own whole buffer, to transfer: itself, or a
- * copy of a view of part of one (a prefix, the last, shorter window).
- * @param {Uint8Array} bytes
- */
-const whole = (bytes) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
-
 // Sends sealed bytes to the content script as they are made, for it to write
 // into the page origin's disk spool: at most CREDIT parts not yet written, so
 // memory here does not grow with the file.
@@ -115,9 +108,15 @@ class PortSink {
     // +49-61 MiB), although the bytes are copied between the processes
     // either way. So the sealer does not reuse its output arrays
     // (`consumes` is false): each window gets a fresh one.
-    const own = whole(bytes);
+    const own = owned(bytes);
     this.port.postMessage({ type: 'part', id: this.id, bytes: own, total }, [own.buffer]);
   }
+  /** The content script assembles the File from what it wrote: nothing here. */
+  async finish() {
+    return null;
+  }
+  /** The content script removes what it wrote when the seal fails. */
+  async discard() {}
   ack() {
     this.unacked = Math.max(0, this.unacked - 1);
     this.waiting.shift()?.();
@@ -164,7 +163,7 @@ async function seal(token, job, file, progress, control, streamTo) {
   const total = prefix.length + plan.contentLength();
   const cipher = await fileCipher(plan, file.size);
   /** @type {Blob | null} */
-  let sealed = null;
+  let sealed;
   try {
     if (streamTo) streamTo.total = total;
     const sink = streamTo ?? (await openSink(total, 'application/octet-stream', 'seal', true));
@@ -174,9 +173,9 @@ async function seal(token, job, file, progress, control, streamTo) {
       await sealBlob(file, plan, cipher.key, sink, progress, control, cipher.pool);
       // A Cancel during the last window counts too.
       stopIfCancelled();
-      if (!streamTo) sealed = await /** @type {{ finish(): Promise<Blob> }} */ (sink).finish();
+      sealed = await sink.finish();
     } catch (e) {
-      if (!streamTo) await /** @type {{ discard(): Promise<void> }} */ (sink).discard();
+      await sink.discard();
       throw e;
     }
   } finally {

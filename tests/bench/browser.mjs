@@ -257,7 +257,7 @@ window.ready = true;
 async function fileInput(cdp, selector) {
   const { root } = await cdp.send('DOM.getDocument');
   const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
-  return { pick: (file) => cdp.send('DOM.setFileInputFiles', { nodeId, files: [file] }) };
+  return { pick: (...files) => cdp.send('DOM.setFileInputFiles', { nodeId, files }) };
 }
 
 // A file of many GiB through the vendor site as a person does it: picked
@@ -382,10 +382,13 @@ async function main() {
     // A person picks a file a moment after the page loads; by then OrgSeal's
     // sealer frame has started (the first pick does not wait for it).
     const pickCdp = await browser.context.newCDPSession(page);
-    const sealThroughExtension = async (file, bytes) => {
+    const openPickPage = async () => {
       await page.goto(`${site.origin}/lab/pick`);
       await page.waitForFunction(() => [...document.querySelectorAll('iframe')].some((f) => f.src.includes('/extension/sealer/')));
       await new Promise((r) => setTimeout(r, 500));
+    };
+    const sealThroughExtension = async (file, bytes) => {
+      await openPickPage();
       // (Not Playwright's setInputFiles: it first runs its own checks in the
       // page, about 60 ms that the profile showed inside the 5 MiB figure
       // before the extension had seen the file.)
@@ -404,18 +407,15 @@ async function main() {
     // Through the extension: several files picked at once into a `multiple`
     // input, timed until the input holds them all, sealed.
     const sealManyThroughExtension = async (files, eachBytes) => {
-      await page.goto(`${site.origin}/lab/pick`);
-      await page.waitForFunction(() => [...document.querySelectorAll('iframe')].some((f) => f.src.includes('/extension/sealer/')));
-      await new Promise((r) => setTimeout(r, 500));
-      const { root } = await pickCdp.send('DOM.getDocument');
-      const { nodeId } = await pickCdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#m' });
+      await openPickPage();
+      const input = await fileInput(pickCdp, '#m');
       await page.evaluate(([n, count]) => {
         window.__want = n;
         window.__count = count;
         window.__sealed = null;
         window.__t0 = performance.now();
       }, [eachBytes, files.length]);
-      await pickCdp.send('DOM.setFileInputFiles', { nodeId, files });
+      await input.pick(...files);
       await page.waitForFunction(() => window.__sealed, null, { polling: 5, timeout: 120000 });
       return page.evaluate(() => window.__sealed.t - window.__t0);
     };
